@@ -1,0 +1,60 @@
+# corpusmap: `make test` and `make demo` work on a fresh machine with nothing installed by hand.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+SHARED ?= ../shared/data
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+export CORPUSMAP_DATA_DIR ?= $(CURDIR)/data
+
+.PHONY: install lint typecheck test test-slow demo demo-index serve bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	# torch first, alone: this spec takes the local CPU build (any other pulls CUDA).
+	$(BIN)/pip install -q --disable-pip-version-check torch==2.13.0
+	$(BIN)/pip install -q --disable-pip-version-check -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: install
+	$(BIN)/mypy
+
+test: lint typecheck
+	$(BIN)/pytest
+
+test-slow: install
+	$(BIN)/pytest -m slow
+
+demo-index: install
+	$(BIN)/corpusmap index $(SHARED)/patents/patentsberta_claims_train.csv \
+		$(SHARED)/patents/patentsberta_claims_test.csv \
+		--preset patentsberta-claims --collection patent_claims
+	$(BIN)/corpusmap index $(SHARED)/patents/abstracts_neural_network.csv \
+		$(SHARED)/patents/abstracts_baseball.csv \
+		--preset patentsview-abstracts --collection patent_abstracts
+
+serve: install
+	$(BIN)/corpusmap serve --host $(HOST) --port $(PORT)
+
+demo: demo-index
+	@echo
+	@echo "corpusmap is starting on http://$(HOST):$(PORT)"
+	@echo "  API docs:  http://$(HOST):$(PORT)/docs"
+	@echo "  search:    curl -s -X POST http://$(HOST):$(PORT)/collections/patent_claims/search \\"
+	@echo "               -H 'content-type: application/json' -d '{\"query\": \"golf club head\", \"top_k\": 5}'"
+	@echo "  topics:    curl -s http://$(HOST):$(PORT)/collections/patent_abstracts/topics"
+	@echo
+	$(BIN)/corpusmap serve --host $(HOST) --port $(PORT)
+
+bench: install
+	$(BIN)/python -m bench.run_all
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

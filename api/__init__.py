@@ -1,0 +1,1 @@
+"""The corpusmap HTTP API (FastAPI): search, documents and topics over Milvus."""

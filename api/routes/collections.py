@@ -1,0 +1,77 @@
+"""Health, collections, search and documents."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from api.deps import EmbeddersDep, ServicesDep, StoreDep
+from api.schemas import CollectionInfo, Document, Hit, SearchRequest, SearchResponse
+from corpusmap.catalog import summarize_collection
+from corpusmap.documents import int_to_date
+from corpusmap.errors import DocumentNotFoundError
+from corpusmap.filters import SearchFilters
+from corpusmap.search import search_collection, topic_labels
+
+router = APIRouter()
+
+
+@router.get("/health", tags=["health"])
+def health(services: ServicesDep) -> dict[str, object]:
+    """Liveness and what this process serves."""
+    return {
+        "status": "ok",
+        "milvus_uri": services.store.uri,
+        "models_loaded": services.embedders.loaded(),
+    }
+
+
+@router.get("/collections", tags=["collections"])
+def list_collections(store: StoreDep) -> list[CollectionInfo]:
+    """Every collection with its document count, model and topic count."""
+    return [
+        CollectionInfo(**vars(summarize_collection(store, n))) for n in store.list_collections()
+    ]
+
+
+@router.get("/collections/{name}", tags=["collections"])
+def get_collection(name: str, store: StoreDep) -> CollectionInfo:
+    """One collection."""
+    return CollectionInfo(**vars(summarize_collection(store, name)))
+
+
+@router.post("/collections/{name}/search", tags=["search"])
+def search(
+    name: str, request: SearchRequest, store: StoreDep, embedders: EmbeddersDep
+) -> SearchResponse:
+    """Dense search by free text; filters narrow the vector search itself."""
+    filters = SearchFilters(
+        topic=request.topic,
+        date_from=request.date_from,
+        date_to=request.date_to,
+        cpc=tuple(request.cpc),
+    )
+    hits = search_collection(
+        store, embedders, name, request.query, top_k=request.top_k, filters=filters
+    )
+    return SearchResponse(collection=name, query=request.query, hits=[Hit(**vars(h)) for h in hits])
+
+
+@router.get("/collections/{name}/documents/{doc_id}", tags=["documents"])
+def get_document(name: str, doc_id: str, store: StoreDep) -> Document:
+    """A stored document with its full text, metadata and topic."""
+    rows = store.get_documents(name, [doc_id])
+    if not rows:
+        raise DocumentNotFoundError(f"collection {name!r} has no document {doc_id[:80]!r}")
+    row = rows[0]
+    day = int_to_date(int(row["date"]))
+    return Document(
+        id=row["id"],
+        title=row["title"],
+        text=row["text"],
+        date=day.isoformat() if day else None,
+        cpc=list(row["cpc"]),
+        labels=list(row["labels"]),
+        topic=int(row["topic"]),
+        topic_label=topic_labels(store, name).get(int(row["topic"])),
+        metadata=dict(row["metadata"] or {}),
+    )

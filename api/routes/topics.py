@@ -1,0 +1,91 @@
+"""Topic clusters: list, topics near a query, detail and documents of a topic."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from api.deps import EmbeddersDep, StoreDep
+from api.schemas import Hit, Keyword, NearTopic, Topic, TopicDetail, TopicDocuments
+from corpusmap.search import to_hit, topic_labels
+from corpusmap.topic_store import TopicStore, TopicSummary
+
+router = APIRouter(tags=["topics"])
+
+
+def _topic(summary: TopicSummary, total: int) -> Topic:
+    return Topic(
+        id=summary.topic_id,
+        label=summary.label,
+        size=summary.size,
+        share=round(summary.size / total, 6) if total else 0.0,
+        keywords=[w for w, _ in summary.keywords],
+    )
+
+
+@router.get("/collections/{name}/topics")
+def list_topics(name: str, store: StoreDep) -> list[Topic]:
+    """Every topic of a collection, largest first; the outlier topic -1 last."""
+    summaries = TopicStore(store).list_topics(name)
+    total = sum(t.size for t in summaries)
+    return [_topic(t, total) for t in summaries]
+
+
+@router.get("/collections/{name}/topics/search")
+def topics_near_query(
+    name: str,
+    store: StoreDep,
+    embedders: EmbeddersDep,
+    query: Annotated[str, Query(min_length=1, max_length=4000)],
+    top_k: Annotated[int, Query(ge=1, le=50)] = 5,
+) -> list[NearTopic]:
+    """The topics whose centroids are nearest to a free-text query."""
+    topics = TopicStore(store)
+    summaries = topics.list_topics(name)  # also: 404 before any embedding work
+    total = sum(t.size for t in summaries)
+    vector = embedders.get(store.meta(name).model).embed_query(query)
+    return [
+        NearTopic(**_topic(summary, total).model_dump(), score=round(score, 6))
+        for summary, score in topics.nearest_topics(name, vector, top_k)
+    ]
+
+
+@router.get("/collections/{name}/topics/{topic_id}")
+def get_topic(name: str, topic_id: int, store: StoreDep) -> TopicDetail:
+    """A topic's weighted keywords, size and representative documents."""
+    topics = TopicStore(store)
+    summary = topics.get_topic(name, topic_id)
+    total = sum(t.size for t in topics.list_topics(name))
+    labels = topic_labels(store, name)
+    rows = {r["id"]: r for r in store.get_documents(name, summary.representative_ids)}
+    representatives = [
+        Hit(**vars(to_hit(rows[i], 1.0, labels))) for i in summary.representative_ids if i in rows
+    ]
+    return TopicDetail(
+        **_topic(summary, total).model_dump(),
+        keyword_weights=[Keyword(word=w, weight=s) for w, s in summary.keywords],
+        representative_documents=representatives,
+    )
+
+
+@router.get("/collections/{name}/topics/{topic_id}/documents")
+def topic_documents(
+    name: str,
+    topic_id: int,
+    store: StoreDep,
+    offset: Annotated[int, Query(ge=0, le=16384)] = 0,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> TopicDocuments:
+    """A page of the documents in a topic, ordered by id."""
+    summary = TopicStore(store).get_topic(name, topic_id)
+    expression = f"topic == {int(topic_id)}"
+    rows = store.query_documents(name, expression, offset=offset, limit=limit)
+    labels = topic_labels(store, name)
+    return TopicDocuments(
+        topic=topic_id,
+        total=summary.size,
+        offset=offset,
+        limit=limit,
+        documents=[Hit(**vars(to_hit(r, 1.0, labels))) for r in rows],
+    )

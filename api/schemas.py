@@ -1,0 +1,150 @@
+"""Request and response models of the API."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from corpusmap.errors import UnsafeFilterValueError
+from corpusmap.filters import normalize_cpc, string_literal
+
+
+class SearchRequest(BaseModel):
+    """A dense search with optional filters, all applied inside the vector search."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    query: str = Field(min_length=1, max_length=4000, description="Free-text query.")
+    top_k: int = Field(10, ge=1, le=100, description="Number of hits.")
+    topic: int | None = Field(None, ge=-1, description="Only documents of this topic.")
+    date_from: dt.date | None = Field(None, description="Earliest date (inclusive).")
+    date_to: dt.date | None = Field(None, description="Latest date (inclusive).")
+    cpc: list[str] = Field(
+        default_factory=list,
+        max_length=50,
+        description="CPC sections ('G') or subclasses ('G06F'); a document matches any.",
+    )
+
+    @field_validator("query")
+    @classmethod
+    def _query_has_text(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("query must contain text")
+        return value
+
+    @field_validator("cpc", mode="before")
+    @classmethod
+    def _cpc_list(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
+
+    @field_validator("cpc")
+    @classmethod
+    def _cpc_codes(cls, value: list[str]) -> list[str]:
+        try:
+            return [normalize_cpc(code) for code in value]
+        except UnsafeFilterValueError as exc:
+            raise ValueError(str(exc)) from None
+
+    @model_validator(mode="after")
+    def _date_range(self) -> SearchRequest:
+        if self.date_from and self.date_to and self.date_from > self.date_to:
+            raise ValueError("date_from is after date_to")
+        return self
+
+
+def check_text_value(value: str) -> str:
+    """A free-text value that can be used in a filter (no control characters)."""
+    try:
+        string_literal(value)
+    except UnsafeFilterValueError as exc:
+        raise ValueError(str(exc)) from None
+    return value
+
+
+class Hit(BaseModel):
+    """One search result."""
+
+    id: str
+    score: float = Field(description="Cosine similarity to the query.")
+    title: str
+    snippet: str
+    date: str | None
+    cpc: list[str]
+    labels: list[str]
+    topic: int
+    topic_label: str | None
+
+
+class SearchResponse(BaseModel):
+    """Hits of a search, best first."""
+
+    collection: str
+    query: str
+    hits: list[Hit]
+
+
+class CollectionInfo(BaseModel):
+    """A collection and what it holds."""
+
+    name: str
+    documents: int
+    model: str
+    dimension: int
+    topics: int | None = Field(description="Topic count, None when topics were not fitted.")
+    outliers: int | None
+
+
+class Keyword(BaseModel):
+    """A topic keyword and its c-TF-IDF weight."""
+
+    word: str
+    weight: float
+
+
+class Topic(BaseModel):
+    """A topic as listed."""
+
+    id: int
+    label: str
+    size: int
+    share: float = Field(description="Share of the collection's documents.")
+    keywords: list[str]
+
+
+class Document(BaseModel):
+    """A stored document."""
+
+    id: str
+    title: str
+    text: str
+    date: str | None
+    cpc: list[str]
+    labels: list[str]
+    topic: int
+    topic_label: str | None
+    metadata: dict[str, Any]
+
+
+class TopicDetail(Topic):
+    """A topic with weighted keywords and its representative documents."""
+
+    keyword_weights: list[Keyword]
+    representative_documents: list[Hit]
+
+
+class TopicDocuments(BaseModel):
+    """A page of a topic's documents."""
+
+    topic: int
+    total: int
+    offset: int
+    limit: int
+    documents: list[Hit]
+
+
+class NearTopic(Topic):
+    """A topic near a query, with its cosine similarity."""
+
+    score: float

@@ -1,0 +1,1 @@
+"""Batch indexing pipeline and the `corpusmap` command line."""

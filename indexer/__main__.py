@@ -1,0 +1,5 @@
+"""`python -m indexer` runs the `corpusmap` command line."""
+
+from indexer.cli import main
+
+main()

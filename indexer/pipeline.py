@@ -1,0 +1,126 @@
+"""The index run: read -> embed -> load into Milvus -> fit topics on the stored vectors."""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+from corpusmap.documents import Document
+from corpusmap.embedding import Embedder, resolve_model
+from corpusmap.schema import CollectionMeta
+from corpusmap.store import MilvusStore
+from corpusmap.topic_store import TopicStore
+from corpusmap.topics import TopicFit, corpus_fingerprint, fit_topics, save_topic_model
+
+log = logging.getLogger(__name__)
+
+#: Documents embedded and inserted together: big enough to batch well, small
+#: enough that memory stays flat in corpus size.
+CHUNK_SIZE = 512
+
+
+@dataclass
+class LoadResult:
+    """What the load step did."""
+
+    documents: int
+    seconds: float
+
+    @property
+    def docs_per_s(self) -> float:
+        """Documents embedded and stored per second."""
+        return self.documents / self.seconds if self.seconds > 0 else 0.0
+
+
+def _chunks(docs: Iterable[Document], size: int) -> Iterator[list[Document]]:
+    iterator = iter(docs)
+    while chunk := list(itertools.islice(iterator, size)):
+        yield chunk
+
+
+def load_documents(
+    docs: Iterable[Document],
+    *,
+    store: MilvusStore,
+    embedder: Embedder,
+    collection: str,
+    max_text_chars: int = 20000,
+    progress: bool = True,
+    chunk_size: int = CHUNK_SIZE,
+) -> LoadResult:
+    """Embed documents chunk by chunk and insert them into a fresh collection."""
+    meta = CollectionMeta(model=embedder.name, dimension=embedder.dimension)
+    store.create_collection(collection, meta, replace=True)
+    started = time.perf_counter()
+    total = 0
+    with tqdm(desc=f"embed+load {collection}", unit="doc", disable=not progress) as bar:
+        for chunk in _chunks(docs, chunk_size):
+            vectors = embedder.embed_documents([d.text for d in chunk])
+            total += store.insert_documents(
+                collection, chunk, vectors, max_text_chars=max_text_chars
+            )
+            bar.update(len(chunk))
+    return LoadResult(documents=total, seconds=time.perf_counter() - started)
+
+
+def read_stored_vectors(
+    store: MilvusStore, collection: str, *, progress: bool = True
+) -> tuple[list[str], list[str], np.ndarray]:
+    """Ids, texts and vectors of every document, read back from Milvus (no embedding)."""
+    ids: list[str] = []
+    texts: list[str] = []
+    vectors: list[list[float]] = []
+    total = store.count(collection)
+    with tqdm(total=total, desc="read vectors", unit="doc", disable=not progress) as bar:
+        for batch in store.iter_rows(collection, ["id", "text", "vector"]):
+            for row in batch:
+                ids.append(row["id"])
+                texts.append(row["text"])
+                vectors.append(row["vector"])
+            bar.update(len(batch))
+    return ids, texts, np.asarray(vectors, dtype=np.float32).reshape(len(ids), -1)
+
+
+def fit_and_store_topics(
+    store: MilvusStore,
+    collection: str,
+    *,
+    topics_dir: Path,
+    seed: int,
+    min_topic_size: int | None = None,
+    progress: bool = True,
+) -> TopicFit:
+    """Fit topics on the stored vectors, write each document's topic, save the model."""
+    ids, texts, vectors = read_stored_vectors(store, collection, progress=progress)
+    fit = fit_topics(ids, texts, vectors, seed=seed, min_topic_size=min_topic_size)
+    written = store.set_topics(collection, fit.assignments)
+    TopicStore(store).replace(collection, fit.summaries, fit.vectors)
+    meta = store.meta(collection)
+    save_topic_model(
+        fit,
+        topics_dir,
+        embedding_model=_hub_name(meta.model),
+        fingerprint=corpus_fingerprint(ids, texts),
+    )
+    log.info(
+        "topics for %s: %d topics, %.1f%% outliers, %d documents updated, model in %s",
+        collection,
+        len(fit.summaries) - 1,
+        100 * fit.outlier_share,
+        written,
+        topics_dir,
+    )
+    return fit
+
+
+def _hub_name(model: str) -> str:
+    """The name recorded in a saved topic model for its embedding model."""
+    resolved = resolve_model(model)
+    return "sentence-transformers/all-MiniLM-L6-v2" if model == "minilm" else resolved

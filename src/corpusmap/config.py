@@ -1,0 +1,63 @@
+"""Settings: one pydantic-settings class, read from `CORPUSMAP_*` variables and flags."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every setting of corpusmap; each is also the env variable `CORPUSMAP_<NAME>`."""
+
+    model_config = SettingsConfigDict(env_prefix="CORPUSMAP_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Field(
+        default=Path("data"),
+        description="Folder for the Milvus Lite file, topic models and reports.",
+    )
+    milvus_uri: str = Field(
+        default="",
+        description="Milvus URI: empty for Milvus Lite at <data_dir>/milvus.db, a .db path "
+        "for another Lite file, or http://host:19530 for a Milvus server.",
+    )
+    milvus_token: SecretStr = Field(
+        default=SecretStr(""), description="Milvus token (user:password) for a server."
+    )
+    model: str = Field(
+        default="minilm",
+        description="Embedding model: minilm, patentsberta, mpnet, a hub id or a local folder.",
+    )
+    device: str | None = Field(default=None, description="torch device; default: auto.")
+    batch_size: int = Field(default=64, ge=1, le=4096, description="Embedding batch size.")
+    insert_batch_size: int = Field(
+        default=1000,
+        ge=1,
+        le=5000,
+        description="Rows per Milvus insert (Lite collapses at 5,000; 500-2,000 is fast).",
+    )
+    max_text_chars: int = Field(
+        default=20000, ge=100, description="Text kept per document in Milvus (chars)."
+    )
+    seed: int = Field(default=42, description="Seed for topic fitting.")
+    min_topic_size: int | None = Field(
+        default=None, ge=2, description="Smallest topic; default: from the corpus size."
+    )
+
+    def resolved_milvus_uri(self) -> str:
+        """The Milvus URI to open: the Lite file under data_dir unless one is set."""
+        if self.milvus_uri:
+            return self.milvus_uri
+        return str(self.data_dir / "milvus.db")
+
+    def topics_dir(self, collection: str) -> Path:
+        """Where the saved topic model of a collection lives."""
+        return self.data_dir / "topics" / collection
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings, built on first use (never at import)."""
+    return Settings()

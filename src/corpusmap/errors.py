@@ -1,0 +1,82 @@
+"""The one error hierarchy of corpusmap.
+
+Every error the library raises on purpose derives from `CorpusmapError`, so the
+CLI and the API can each map the whole tree once (to an exit message, or to an
+HTTP status) instead of catching library-specific exceptions in every call::
+
+    CorpusmapError
+    ├── ConfigError                  bad settings or arguments (CLI: usage error)
+    ├── CorpusError                  a corpus cannot be read at all
+    │   └── PresetError              unknown preset or a field mapping that does not fit
+    ├── ModelLoadError               an embedding model cannot be loaded (HTTP 503)
+    ├── StoreError                   Milvus failed or cannot be reached (HTTP 503)
+    │   └── StoreLockedError         a Milvus Lite file is open in another process
+    ├── NotFoundError                something asked for does not exist (HTTP 404)
+    │   ├── CollectionNotFoundError
+    │   ├── DocumentNotFoundError
+    │   └── TopicNotFoundError
+    │       └── TopicsNotFittedError no topic model for the collection yet
+    └── InvalidQueryError            a request's values are unusable (HTTP 422)
+        └── UnsafeFilterValueError   a filter value that cannot be expressed safely
+
+Rows of a corpus that are malformed are not errors: the reader counts, reports
+and skips them (see `indexer.sources`).
+"""
+
+from __future__ import annotations
+
+
+class CorpusmapError(Exception):
+    """Base class of every error corpusmap raises on purpose."""
+
+
+class ConfigError(CorpusmapError):
+    """Settings or arguments that cannot work together."""
+
+
+class CorpusError(CorpusmapError):
+    """A corpus that cannot be read at all (missing file, unknown format)."""
+
+
+class PresetError(CorpusError):
+    """An unknown preset, or a field mapping that does not match the corpus."""
+
+
+class ModelLoadError(CorpusmapError):
+    """An embedding model that cannot be loaded; the message says what to do."""
+
+
+class StoreError(CorpusmapError):
+    """Milvus failed, or cannot be reached."""
+
+
+class StoreLockedError(StoreError):
+    """A Milvus Lite file is already open in another process."""
+
+
+class NotFoundError(CorpusmapError):
+    """Something asked for does not exist."""
+
+
+class CollectionNotFoundError(NotFoundError):
+    """No collection of that name."""
+
+
+class DocumentNotFoundError(NotFoundError):
+    """No document with that id in the collection."""
+
+
+class TopicNotFoundError(NotFoundError):
+    """No topic with that id in the collection."""
+
+
+class TopicsNotFittedError(TopicNotFoundError):
+    """The collection has no topic model yet (indexed with --no-topics)."""
+
+
+class InvalidQueryError(CorpusmapError):
+    """A request whose values cannot be used."""
+
+
+class UnsafeFilterValueError(InvalidQueryError):
+    """A filter value that cannot be put into a Milvus expression safely."""

@@ -1,0 +1,80 @@
+"""Dense search over a collection: embed the query, search Milvus, attach topic labels."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from corpusmap.documents import int_to_date
+from corpusmap.embedding import EmbedderPool
+from corpusmap.filters import SearchFilters
+from corpusmap.store import MilvusStore
+from corpusmap.topic_store import TopicStore
+
+SNIPPET_CHARS = 300
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """A document found by a search, as shown to a user."""
+
+    id: str
+    score: float
+    title: str
+    snippet: str
+    date: str | None
+    cpc: list[str]
+    labels: list[str]
+    topic: int
+    topic_label: str | None
+
+
+def snippet(text: str, limit: int = SNIPPET_CHARS) -> str:
+    """The start of a text, cut at a word boundary, with an ellipsis when cut."""
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0]
+    return cut + " …"
+
+
+def topic_labels(store: MilvusStore, collection: str) -> dict[int, str]:
+    """Topic id to label for a collection ({} when no topics were fitted)."""
+    topics = TopicStore(store)
+    if not topics.has_topics(collection):
+        return {}
+    return {t.topic_id: t.label for t in topics.list_topics(collection)}
+
+
+def to_hit(fields: dict[str, Any], score: float, labels: dict[int, str]) -> SearchHit:
+    """A user-facing hit from the stored fields of a document."""
+    day = int_to_date(int(fields["date"]))
+    topic = int(fields["topic"])
+    return SearchHit(
+        id=str(fields["id"]),
+        score=round(score, 6),
+        title=str(fields["title"]),
+        snippet=snippet(str(fields["text"])),
+        date=day.isoformat() if day else None,
+        cpc=list(fields["cpc"]),
+        labels=list(fields["labels"]),
+        topic=topic,
+        topic_label=labels.get(topic),
+    )
+
+
+def search_collection(
+    store: MilvusStore,
+    embedders: EmbedderPool,
+    collection: str,
+    query: str,
+    *,
+    top_k: int = 10,
+    filters: SearchFilters | None = None,
+) -> list[SearchHit]:
+    """The `top_k` documents nearest to a free-text query, filters applied in the search."""
+    meta = store.meta(collection)
+    vector = embedders.get(meta.model).embed_query(query)
+    expression = (filters or SearchFilters()).expression()
+    hits = store.search(collection, vector, top_k, expression)
+    labels = topic_labels(store, collection)
+    return [to_hit(h.fields, h.score, labels) for h in hits]

@@ -1,0 +1,163 @@
+"""The HTTP API over the real claims index: answers, 404s and 4xx, never a 500."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pandas as pd
+import pytest
+from fastapi.testclient import TestClient
+
+from api.main import create_app
+from tests.conftest import CLAIM_FILES, ClaimsIndex
+
+
+@pytest.fixture(scope="module")
+def client(claims_index: ClaimsIndex) -> Iterator[TestClient]:
+    app = create_app(claims_index.settings)
+    with TestClient(app, raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+@pytest.fixture(scope="module")
+def claim() -> pd.Series:
+    return pd.read_csv(CLAIM_FILES[1], dtype={"id": str}).iloc[7]
+
+
+def search(client: TestClient, **body: object):
+    return client.post("/collections/claims/search", json=body)
+
+
+def test_health_and_collections(client: TestClient):
+    assert client.get("/health").json()["status"] == "ok"
+    (info,) = client.get("/collections").json()
+    assert info["name"] == "claims" and info["documents"] == 1100
+    assert info["model"] == "minilm" and info["dimension"] == 384 and info["topics"] >= 2
+    assert client.get("/collections/claims").json() == info
+
+
+def test_search_finds_a_claim_by_its_text(client: TestClient, claim: pd.Series):
+    response = search(client, query=claim["text"], top_k=5)
+    assert response.status_code == 200
+    hits = response.json()["hits"]
+    assert len(hits) == 5 and hits[0]["id"] == claim["id"]
+    first = hits[0]
+    assert first["date"] == str(claim["date"])[:10]
+    assert first["topic_label"] is not None or first["topic"] == -1
+    assert first["snippet"] and first["cpc"]
+
+
+def test_search_filters(client: TestClient):
+    hits = search(
+        client,
+        query="semiconductor device",
+        top_k=30,
+        cpc="h01l",
+        date_from="2016-01-01",
+        date_to="2016-12-31",
+    ).json()["hits"]
+    assert hits
+    for hit in hits:
+        assert "H01L" in hit["cpc"] and hit["date"].startswith("2016")
+    topic = hits[0]["topic"]
+    scoped = search(client, query="semiconductor device", top_k=10, topic=topic).json()["hits"]
+    assert scoped and all(h["topic"] == topic for h in scoped)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"query": "x", "top_k": 0},
+        {"query": "x", "top_k": 101},
+        {"query": "x", "top_k": "ten"},
+        {"query": ""},
+        {"query": "   "},
+        {"top_k": 5},
+        {"query": "x", "date_from": "2016-13-45"},
+        {"query": "x", "date_from": "2017-01-01", "date_to": "2016-01-01"},
+        {"query": "x", "cpc": "G06F16/00"},
+        {"query": "x", "cpc": ['A61K" or id != "']},
+        {"query": "x", "unknown": 1},
+        {"query": "x" * 5000},
+    ],
+)
+def test_bad_search_parameters_get_422_with_a_message(client: TestClient, body: dict):
+    response = search(client, **body)
+    assert response.status_code == 422, response.text
+    assert response.json()["detail"]
+
+
+def test_malformed_json_is_a_4xx(client: TestClient):
+    response = client.post(
+        "/collections/claims/search",
+        content=b"{not json",
+        headers={"content-type": "application/json"},
+    )
+    assert response.status_code == 422
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/collections/nope",
+        "/collections/nope/topics",
+        "/collections/bad%20name%22/topics",
+        "/collections/claims/topics/9999",
+        "/collections/claims/documents/0000000",
+        '/collections/claims/documents/x" or id != "',
+        "/collections/claims__topics",
+    ],
+)
+def test_unknown_things_are_404(client: TestClient, path: str):
+    response = client.get(path)
+    assert response.status_code == 404, response.text
+    assert response.json()["detail"]
+
+
+def test_search_unknown_collection_is_404(client: TestClient):
+    response = client.post("/collections/nope/search", json={"query": "x"})
+    assert response.status_code == 404
+
+
+def test_topics_list_detail_and_documents(client: TestClient):
+    topics = client.get("/collections/claims/topics").json()
+    assert sum(t["size"] for t in topics) == 1100
+    assert abs(sum(t["share"] for t in topics) - 1.0) < 1e-3
+    biggest = topics[0]
+    assert biggest["id"] != -1 and biggest["keywords"] and biggest["label"]
+    detail = client.get(f"/collections/claims/topics/{biggest['id']}").json()
+    assert detail["size"] == biggest["size"] and detail["keyword_weights"]
+    reps = detail["representative_documents"]
+    assert reps and all(r["topic"] == biggest["id"] for r in reps)
+    page = client.get(
+        f"/collections/claims/topics/{biggest['id']}/documents", params={"limit": 7, "offset": 2}
+    ).json()
+    assert page["total"] == biggest["size"] and len(page["documents"]) == min(
+        7, biggest["size"] - 2
+    )
+    assert all(d["topic"] == biggest["id"] for d in page["documents"])
+    assert client.get("/collections/claims/topics/0/documents?limit=0").status_code == 422
+
+
+def test_topics_near_a_query(client: TestClient):
+    topics = client.get("/collections/claims/topics").json()
+    near = client.get("/collections/claims/topics/search", params={"query": topics[0]["label"]})
+    assert near.status_code == 200
+    found = near.json()
+    assert found and all(t["id"] != -1 for t in found)
+    assert found == sorted(found, key=lambda t: -t["score"])
+    assert client.get("/collections/claims/topics/search").status_code == 422
+
+
+def test_document_view(client: TestClient, claim: pd.Series):
+    doc = client.get(f"/collections/claims/documents/{claim['id']}").json()
+    assert doc["id"] == claim["id"] and doc["text"] == claim["text"].strip()
+    assert doc["date"] == str(claim["date"])[:10]
+    cpc_columns = [c for c in claim.index if len(c) == 4 and c[1:3].isdigit()]
+    assert sorted(doc["cpc"]) == sorted(c for c in cpc_columns if claim[c] == 1)
+
+
+def test_openapi_docs_are_served(client: TestClient):
+    schema = client.get("/openapi.json").json()
+    assert "/collections/{name}/search" in schema["paths"]
+    assert client.get("/docs").status_code == 200

@@ -1,0 +1,55 @@
+"""The `corpusmap` command line: help on every command, JSON output, clear errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+from typer.testing import CliRunner
+
+from indexer.cli import app
+from tests.conftest import ClaimsIndex
+
+runner = CliRunner()
+
+
+@pytest.mark.parametrize("command", ["index", "topics", "search", "info", "serve"])
+def test_every_command_explains_itself(command: str):
+    result = runner.invoke(app, [command, "--help"])
+    assert result.exit_code == 0
+    assert "Usage" in result.output and len(result.output) > 200
+
+
+def test_top_level_help_names_env_configuration():
+    result = runner.invoke(app, ["--help"])
+    assert result.exit_code == 0 and "CORPUSMAP_" in result.output
+
+
+def _cli(claims_index: ClaimsIndex, *args: str) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "indexer", "--data-dir", str(claims_index.settings.data_dir)]
+    return subprocess.run(
+        [*command, *args], capture_output=True, text=True, timeout=300, check=False
+    )
+
+
+def test_info_and_search_print_json(claims_index: ClaimsIndex):
+    info = _cli(claims_index, "info")
+    assert info.returncode == 0, info.stderr
+    (collection,) = json.loads(info.stdout)["collections"]
+    assert collection["name"] == "claims" and collection["documents"] == 1100
+    found = _cli(
+        claims_index, "search", "claims", "golf club head", "--top-k", "3", "--cpc", "A63B"
+    )
+    assert found.returncode == 0, found.stderr
+    hits = json.loads(found.stdout)
+    assert len(hits) == 3 and all("A63B" in h["cpc"] for h in hits)
+
+
+def test_errors_are_one_clear_line_and_exit_2(claims_index: ClaimsIndex):
+    missing = _cli(claims_index, "search", "nope", "x")
+    assert missing.returncode == 2 and "no collection named 'nope'" in missing.stderr
+    assert "Traceback" not in missing.stderr
+    bad_date = _cli(claims_index, "search", "claims", "x", "--date-from", "yesterday")
+    assert bad_date.returncode == 2 and "YYYY-MM-DD" in bad_date.stderr

@@ -1,0 +1,40 @@
+"""The embedder: real MiniLM, normalised vectors, clear failures for unloadable models."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from corpusmap.embedding import Embedder, EmbedderPool, resolve_model
+from corpusmap.errors import ModelLoadError
+
+
+def test_documents_and_queries_are_normalised_384d(embedders: EmbedderPool):
+    embedder = embedders.get("minilm")
+    docs = embedder.embed_documents(["a golf club head", "a baseball bat", "an antibody"])
+    query = embedder.embed_query("golf club")
+    assert docs.shape == (3, 384) and docs.dtype == np.float32
+    assert np.allclose(np.linalg.norm(docs, axis=1), 1.0, atol=1e-5)
+    assert query.shape == (384,)
+    assert int(np.argmax(docs @ query)) == 0
+    assert embedder.embed_documents([]).shape == (0, 384)
+
+
+def test_model_names_resolve():
+    assert Path(resolve_model("minilm")).is_dir()
+    assert resolve_model("patentsberta") == "AI-Growth-Lab/PatentSBERTa"
+    assert resolve_model("mpnet") == "sentence-transformers/all-mpnet-base-v2"
+
+
+def test_a_broken_model_folder_fails_with_a_message(tmp_path: Path):
+    (tmp_path / "config.json").write_text("{}")
+    with pytest.raises(ModelLoadError, match="cannot load embedding model"):
+        Embedder(str(tmp_path))
+
+
+def test_a_hub_model_offline_fails_fast_and_says_what_to_do(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    with pytest.raises(ModelLoadError, match="--model minilm"):
+        Embedder("patentsberta")

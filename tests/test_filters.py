@@ -1,0 +1,67 @@
+"""Filters are built from typed values and hostile values never widen a query."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pytest
+
+from corpusmap.documents import Document
+from corpusmap.errors import UnsafeFilterValueError
+from corpusmap.filters import SearchFilters, ids_filter, normalize_cpc, string_literal
+from corpusmap.schema import CollectionMeta
+from corpusmap.store import MilvusStore
+
+HOSTILE_IDS = [
+    'we"ird\\id',
+    'x" or id != "',
+    "x' or id != '",
+    '") or (id != "',
+    "back\\",
+    '\\"',
+    "uni é ✓ 專利",
+    "id in [] or true",
+]
+
+
+def test_expression_from_typed_values():
+    filters = SearchFilters(
+        topic=3, date_from=dt.date(2015, 1, 2), date_to=dt.date(2016, 3, 4), cpc=("g06f", "H")
+    )
+    assert filters.expression() == (
+        "topic == 3 and date >= 20150102 and (date > 0 and date <= 20160304) and "
+        '(ARRAY_CONTAINS_ANY(cpc_sections, ["H"]) or ARRAY_CONTAINS_ANY(cpc, ["G06F"]))'
+    )
+    assert SearchFilters().expression() == ""
+
+
+@pytest.mark.parametrize("code", ["G06F16/00", "G0", "", "A61K) or (1==1", 'A"', "ZZZZ"])
+def test_cpc_values_outside_the_pattern_are_refused(code: str):
+    with pytest.raises(UnsafeFilterValueError):
+        normalize_cpc(code)
+
+
+@pytest.mark.parametrize("value", ["a\nb", "tab\there", "nul\x00", "bell\x07"])
+def test_control_characters_are_refused(value: str):
+    with pytest.raises(UnsafeFilterValueError):
+        string_literal(value)
+
+
+def _vector(seed: int) -> np.ndarray:
+    v = np.random.default_rng(seed).normal(size=8).astype(np.float32)
+    return v / np.linalg.norm(v)
+
+
+def test_hostile_ids_match_exactly_themselves(store: MilvusStore):
+    store.create_collection("h", CollectionMeta(model="test", dimension=8))
+    docs = [Document(id=i, text=f"text {n}") for n, i in enumerate(HOSTILE_IDS)]
+    docs += [Document(id=f"plain{n}", text="plain") for n in range(5)]
+    store.insert_documents("h", docs, np.stack([_vector(n) for n in range(len(docs))]))
+    for hostile in HOSTILE_IDS:
+        rows = store.get_documents("h", [hostile])
+        assert [r["id"] for r in rows] == [hostile]
+        assert store.count_where("h", ids_filter([hostile])) == 1
+    # A value crafted to close the literal and add a clause matches nothing extra.
+    assert store.get_documents("h", ['nothing" or id != "']) == []
+    assert store.count_where("h", ids_filter(["plain0", 'plain1" or id != "'])) == 1

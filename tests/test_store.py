@@ -1,0 +1,34 @@
+"""Store behaviour that other parts rely on."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from corpusmap.documents import Document
+from corpusmap.schema import CollectionMeta
+from corpusmap.store import MilvusStore
+
+OPEN_AND_COUNT = (
+    "import sys; from corpusmap.store import MilvusStore\n"
+    "with MilvusStore(sys.argv[1]) as s: print(s.count('c'))"
+)
+
+
+def test_closing_the_last_store_frees_the_lite_file_for_other_processes(tmp_path: Path):
+    path = str(tmp_path / "m.db")
+    first = MilvusStore(path)
+    second = MilvusStore(path)  # same process, same file: shares the embedded server
+    first.create_collection("c", CollectionMeta(model="t", dimension=4))
+    first.insert_documents("c", [Document(id="a", text="x")], np.ones((1, 4), dtype=np.float32))
+    first.close()
+    assert second.count("c") == 1  # still usable while another store has it open
+    second.close()
+    other = subprocess.run(
+        [sys.executable, "-c", OPEN_AND_COUNT, path], capture_output=True, text=True, timeout=120
+    )
+    assert other.returncode == 0, other.stderr
+    assert other.stdout.strip() == "1"
