@@ -8,17 +8,21 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from corpusmap.errors import UnsafeFilterValueError
-from corpusmap.filters import normalize_cpc, string_literal
+from corpusmap.filters import SearchFilters, normalize_cpc
+
+#: Topic ids are small; the bound keeps huge integers out of Milvus expressions.
+MAX_TOPIC_ID = 1_000_000
 
 
-class SearchRequest(BaseModel):
-    """A dense search with optional filters, all applied inside the vector search."""
+class FilterParams(BaseModel):
+    """How many hits and which documents may be hit; applied inside the vector search."""
 
     model_config = ConfigDict(extra="forbid")
 
-    query: str = Field(min_length=1, max_length=4000, description="Free-text query.")
     top_k: int = Field(10, ge=1, le=100, description="Number of hits.")
-    topic: int | None = Field(None, ge=-1, description="Only documents of this topic.")
+    topic: int | None = Field(
+        None, ge=-1, le=MAX_TOPIC_ID, description="Only documents of this topic."
+    )
     date_from: dt.date | None = Field(None, description="Earliest date (inclusive).")
     date_to: dt.date | None = Field(None, description="Latest date (inclusive).")
     cpc: list[str] = Field(
@@ -26,13 +30,6 @@ class SearchRequest(BaseModel):
         max_length=50,
         description="CPC sections ('G') or subclasses ('G06F'); a document matches any.",
     )
-
-    @field_validator("query")
-    @classmethod
-    def _query_has_text(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("query must contain text")
-        return value
 
     @field_validator("cpc", mode="before")
     @classmethod
@@ -48,19 +45,29 @@ class SearchRequest(BaseModel):
             raise ValueError(str(exc)) from None
 
     @model_validator(mode="after")
-    def _date_range(self) -> SearchRequest:
+    def _date_range(self) -> FilterParams:
         if self.date_from and self.date_to and self.date_from > self.date_to:
             raise ValueError("date_from is after date_to")
         return self
 
+    def filters(self) -> SearchFilters:
+        """The typed filters for the store."""
+        return SearchFilters(
+            topic=self.topic, date_from=self.date_from, date_to=self.date_to, cpc=tuple(self.cpc)
+        )
 
-def check_text_value(value: str) -> str:
-    """A free-text value that can be used in a filter (no control characters)."""
-    try:
-        string_literal(value)
-    except UnsafeFilterValueError as exc:
-        raise ValueError(str(exc)) from None
-    return value
+
+class SearchRequest(FilterParams):
+    """A dense search by free text, with optional filters."""
+
+    query: str = Field(min_length=1, max_length=4000, description="Free-text query.")
+
+    @field_validator("query")
+    @classmethod
+    def _query_has_text(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("query must contain text")
+        return value
 
 
 class Hit(BaseModel):

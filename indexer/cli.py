@@ -149,7 +149,12 @@ def topics(
 def search(
     ctx: typer.Context,
     collection: Annotated[str, typer.Argument(help="Collection to search.")],
-    query: Annotated[str, typer.Argument(help="Free-text query.")],
+    query: Annotated[
+        str | None, typer.Argument(help="Free-text query (or give --like instead).")
+    ] = None,
+    like: Annotated[
+        str | None, typer.Option(help="More like this: a document id instead of a query.")
+    ] = None,
     top_k: Annotated[int, typer.Option(min=1, max=100, help="Number of hits.")] = 10,
     topic: Annotated[int | None, typer.Option(help="Only documents of this topic.")] = None,
     date_from: Annotated[str | None, typer.Option(help="Earliest date, YYYY-MM-DD.")] = None,
@@ -158,11 +163,12 @@ def search(
         list[str] | None, typer.Option(help="CPC section or subclass (any of); repeatable.")
     ] = None,
 ) -> None:
-    """Search a collection and print the hits as JSON."""
+    """Search a collection by text, or for documents like one (--like ID); print JSON hits."""
     hits = commands.run_search(
         ctx.obj,
         collection,
         query,
+        like=like,
         top_k=top_k,
         topic=topic,
         date_from=date_from,

@@ -14,7 +14,8 @@ from corpusmap.config import Settings
 from corpusmap.embedding import Embedder, EmbedderPool
 from corpusmap.errors import ConfigError, CorpusError, InvalidQueryError
 from corpusmap.filters import SearchFilters
-from corpusmap.search import SearchHit, search_collection
+from corpusmap.reports import build_topic_report
+from corpusmap.search import SearchHit, search_collection, similar_documents
 from corpusmap.store import MilvusStore, is_lite_uri
 from corpusmap.topic_store import OUTLIER_TOPIC
 from indexer.pipeline import fit_and_store_topics, load_documents
@@ -120,7 +121,13 @@ def _fit(store: MilvusStore, settings: Settings, collection: str) -> dict[str, A
         seed=settings.seed,
         min_topic_size=settings.min_topic_size,
     )
+    report = settings.report_path(collection)
+    report.parent.mkdir(parents=True, exist_ok=True)
+    url = settings.public_url.rstrip("/") + f"/collections/{collection}/documents/{{id}}"
+    report.write_text(build_topic_report(store, collection, document_url=url), encoding="utf-8")
+    log.info("topic report written to %s", report)
     return {
+        "report": str(report),
         "topics": sum(1 for s in fit.summaries if s.topic_id != OUTLIER_TOPIC),
         "outlier_share": round(fit.outlier_share, 4),
         "seed": fit.params.seed,
@@ -141,15 +148,18 @@ def parse_date(value: str | None, name: str) -> dt.date | None:
 def run_search(
     settings: Settings,
     collection: str,
-    query: str,
+    query: str | None,
     *,
+    like: str | None = None,
     top_k: int,
     topic: int | None,
     date_from: str | None,
     date_to: str | None,
     cpc: list[str],
 ) -> list[SearchHit]:
-    """Search a collection with the models and store the settings name."""
+    """Search by text, or by a stored document's vector with `like`, the filters applied."""
+    if (query is None) == (like is None):
+        raise ConfigError("give either a query or --like DOCUMENT_ID")
     filters = SearchFilters(
         topic=topic,
         date_from=parse_date(date_from, "--date-from"),
@@ -158,6 +168,9 @@ def run_search(
     )
     pool = EmbedderPool(device=settings.device, batch_size=settings.batch_size)
     with open_store(settings) as store:
+        if like is not None:
+            return similar_documents(store, collection, like, top_k=top_k, filters=filters)
+        assert query is not None
         return search_collection(store, pool, collection, query, top_k=top_k, filters=filters)
 
 

@@ -161,3 +161,40 @@ def test_openapi_docs_are_served(client: TestClient):
     schema = client.get("/openapi.json").json()
     assert "/collections/{name}/search" in schema["paths"]
     assert client.get("/docs").status_code == 200
+
+
+def test_more_like_this_excludes_itself_and_matches_search_by_its_text(
+    client: TestClient, claim: pd.Series
+):
+    similar = client.get(f"/collections/claims/documents/{claim['id']}/similar?top_k=5")
+    assert similar.status_code == 200
+    ids = [h["id"] for h in similar.json()]
+    assert len(ids) == 5 and claim["id"] not in ids
+    by_text = [h["id"] for h in search(client, query=claim["text"], top_k=6).json()["hits"]]
+    assert by_text[0] == claim["id"] and ids == by_text[1:]
+    scores = [h["score"] for h in similar.json()]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_more_like_this_with_filters_and_bad_parameters(client: TestClient, claim: pd.Series):
+    url = f"/collections/claims/documents/{claim['id']}/similar"
+    hits = client.get(url, params={"top_k": 10, "cpc": ["G", "H"], "date_from": "2016-01-01"})
+    assert hits.status_code == 200 and hits.json()
+    for hit in hits.json():
+        assert hit["date"] >= "2016-01-01" and any(c[0] in "GH" for c in hit["cpc"])
+    assert client.get(url, params={"top_k": 0}).status_code == 422
+    assert client.get(url, params={"cpc": "nonsense"}).status_code == 422
+    assert client.get(url, params={"bogus": 1}).status_code == 422
+    assert client.get("/collections/claims/documents/nope/similar").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/collections/claims/topics/99999999999999999999",
+        "/collections/claims/topics/-5",
+        "/collections/claims/topics/0/documents?offset=99999",
+    ],
+)
+def test_out_of_range_numbers_are_422(client: TestClient, path: str):
+    assert client.get(path).status_code == 422

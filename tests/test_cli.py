@@ -53,3 +53,12 @@ def test_errors_are_one_clear_line_and_exit_2(claims_index: ClaimsIndex):
     assert "Traceback" not in missing.stderr
     bad_date = _cli(claims_index, "search", "claims", "x", "--date-from", "yesterday")
     assert bad_date.returncode == 2 and "YYYY-MM-DD" in bad_date.stderr
+
+
+def test_search_like_a_document(claims_index: ClaimsIndex):
+    found = _cli(claims_index, "search", "claims", "--like", "9470577", "--top-k", "4")
+    assert found.returncode == 0, found.stderr
+    hits = json.loads(found.stdout)
+    assert len(hits) == 4 and "9470577" not in {h["id"] for h in hits}
+    neither = _cli(claims_index, "search", "claims")
+    assert neither.returncode == 2 and "--like" in neither.stderr

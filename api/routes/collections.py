@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Query
 
 from api.deps import EmbeddersDep, ServicesDep, StoreDep
-from api.schemas import CollectionInfo, Document, Hit, SearchRequest, SearchResponse
+from api.schemas import (
+    CollectionInfo,
+    Document,
+    FilterParams,
+    Hit,
+    SearchRequest,
+    SearchResponse,
+)
 from corpusmap.catalog import summarize_collection
 from corpusmap.documents import int_to_date
 from corpusmap.errors import DocumentNotFoundError
-from corpusmap.filters import SearchFilters
-from corpusmap.search import search_collection, topic_labels
+from corpusmap.search import search_collection, similar_documents, topic_labels
 
 router = APIRouter()
 
@@ -44,14 +52,8 @@ def search(
     name: str, request: SearchRequest, store: StoreDep, embedders: EmbeddersDep
 ) -> SearchResponse:
     """Dense search by free text; filters narrow the vector search itself."""
-    filters = SearchFilters(
-        topic=request.topic,
-        date_from=request.date_from,
-        date_to=request.date_to,
-        cpc=tuple(request.cpc),
-    )
     hits = search_collection(
-        store, embedders, name, request.query, top_k=request.top_k, filters=filters
+        store, embedders, name, request.query, top_k=request.top_k, filters=request.filters()
     )
     return SearchResponse(collection=name, query=request.query, hits=[Hit(**vars(h)) for h in hits])
 
@@ -75,3 +77,21 @@ def get_document(name: str, doc_id: str, store: StoreDep) -> Document:
         topic_label=topic_labels(store, name).get(int(row["topic"])),
         metadata=dict(row["metadata"] or {}),
     )
+
+
+@router.get("/collections/{name}/documents/{doc_id}/similar", tags=["search"])
+def similar(
+    name: str,
+    doc_id: str,
+    store: StoreDep,
+    params: Annotated[FilterParams, Query()],
+) -> list[Hit]:
+    """More-like-this: the nearest documents to a stored one (itself excluded), filtered."""
+    hits = similar_documents(
+        store,
+        name,
+        doc_id,
+        top_k=params.top_k,
+        filters=params.filters(),
+    )
+    return [Hit(**vars(h)) for h in hits]

@@ -4,14 +4,20 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
+from fastapi.responses import HTMLResponse
 
 from api.deps import EmbeddersDep, StoreDep
-from api.schemas import Hit, Keyword, NearTopic, Topic, TopicDetail, TopicDocuments
+from api.schemas import MAX_TOPIC_ID, Hit, Keyword, NearTopic, Topic, TopicDetail, TopicDocuments
+from corpusmap.reports import build_topic_report
 from corpusmap.search import to_hit, topic_labels
 from corpusmap.topic_store import TopicStore, TopicSummary
 
 router = APIRouter(tags=["topics"])
+
+TopicId = Annotated[int, Path(ge=-1, le=MAX_TOPIC_ID, description="Topic id; -1: outliers.")]
+#: Milvus serves at most 16,384 rows of offset + limit.
+MAX_OFFSET = 16_384 - 100
 
 
 def _topic(summary: TopicSummary, total: int) -> Topic:
@@ -52,7 +58,7 @@ def topics_near_query(
 
 
 @router.get("/collections/{name}/topics/{topic_id}")
-def get_topic(name: str, topic_id: int, store: StoreDep) -> TopicDetail:
+def get_topic(name: str, topic_id: TopicId, store: StoreDep) -> TopicDetail:
     """A topic's weighted keywords, size and representative documents."""
     topics = TopicStore(store)
     summary = topics.get_topic(name, topic_id)
@@ -72,9 +78,9 @@ def get_topic(name: str, topic_id: int, store: StoreDep) -> TopicDetail:
 @router.get("/collections/{name}/topics/{topic_id}/documents")
 def topic_documents(
     name: str,
-    topic_id: int,
+    topic_id: TopicId,
     store: StoreDep,
-    offset: Annotated[int, Query(ge=0, le=16384)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> TopicDocuments:
     """A page of the documents in a topic, ordered by id."""
@@ -89,3 +95,10 @@ def topic_documents(
         limit=limit,
         documents=[Hit(**vars(to_hit(r, 1.0, labels))) for r in rows],
     )
+
+
+@router.get("/collections/{name}/report", response_class=HTMLResponse)
+def topic_report(name: str, store: StoreDep) -> HTMLResponse:
+    """The HTML topic report: topic table, keywords, representative documents."""
+    page = build_topic_report(store, name, document_url=f"/collections/{name}/documents/{{id}}")
+    return HTMLResponse(page)

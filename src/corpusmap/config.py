@@ -46,11 +46,20 @@ class Settings(BaseSettings):
         default=None, ge=2, description="Smallest topic; default: from the corpus size."
     )
 
+    public_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="Where the API is reached; written reports link documents there.",
+    )
+
     def resolved_milvus_uri(self) -> str:
         """The Milvus URI to open: the Lite file under data_dir unless one is set."""
         if self.milvus_uri:
             return self.milvus_uri
         return str(self.data_dir / "milvus.db")
+
+    def report_path(self, collection: str) -> Path:
+        """Where the HTML topic report of a collection is written."""
+        return self.data_dir / "reports" / f"{collection}.html"
 
     def topics_dir(self, collection: str) -> Path:
         """Where the saved topic model of a collection lives."""

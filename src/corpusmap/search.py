@@ -7,7 +7,8 @@ from typing import Any
 
 from corpusmap.documents import int_to_date
 from corpusmap.embedding import EmbedderPool
-from corpusmap.filters import SearchFilters
+from corpusmap.errors import DocumentNotFoundError
+from corpusmap.filters import SearchFilters, string_literal
 from corpusmap.store import MilvusStore
 from corpusmap.topic_store import TopicStore
 
@@ -76,5 +77,23 @@ def search_collection(
     vector = embedders.get(meta.model).embed_query(query)
     expression = (filters or SearchFilters()).expression()
     hits = store.search(collection, vector, top_k, expression)
+    labels = topic_labels(store, collection)
+    return [to_hit(h.fields, h.score, labels) for h in hits]
+
+
+def similar_documents(
+    store: MilvusStore,
+    collection: str,
+    doc_id: str,
+    *,
+    top_k: int = 10,
+    filters: SearchFilters | None = None,
+) -> list[SearchHit]:
+    """More-like-this: the documents nearest to a stored document, itself excluded."""
+    vector = store.get_vector(collection, doc_id)
+    if vector is None:
+        raise DocumentNotFoundError(f"collection {collection!r} has no document {doc_id[:80]!r}")
+    clauses = [f"id != {string_literal(doc_id)}", (filters or SearchFilters()).expression()]
+    hits = store.search(collection, vector, top_k, " and ".join(c for c in clauses if c))
     labels = topic_labels(store, collection)
     return [to_hit(h.fields, h.score, labels) for h in hits]

@@ -169,6 +169,12 @@ class MilvusStore:
             return []
         return list(self.client.query(name, filter=ids_filter(ids), output_fields=DOCUMENT_FIELDS))
 
+    def get_vector(self, name: str, doc_id: str) -> npt.NDArray[np.float32] | None:
+        """The stored vector of one document, or None when there is no such id."""
+        self.meta(name)
+        rows = self.client.query(name, filter=ids_filter([doc_id]), output_fields=["vector"])
+        return np.asarray(rows[0]["vector"], dtype=np.float32) if rows else None
+
     def query_documents(
         self, name: str, expression: str, *, offset: int = 0, limit: int = 20
     ) -> list[dict[str, Any]]:

@@ -1,0 +1,63 @@
+"""Indexing throughput: `corpusmap index` docs/s versus raw encode on the same documents.
+
+Both run as child processes on the 6,186 PatentsView abstracts (title + abstract)
+with the same model and batch size; the ratio is what to read (this machine is
+noisy). Peak RSS is the larger child's. Run: `.venv/bin/python -m bench.indexing`.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+
+from bench.common import SHARED_DATA, run_child, write_result
+
+FILES = [
+    SHARED_DATA / "patents" / "abstracts_neural_network.csv",
+    SHARED_DATA / "patents" / "abstracts_baseball.csv",
+]
+MODEL = "minilm"
+BATCH = "64"
+
+
+def main() -> None:
+    """Measure raw encode, then the pipeline, and write bench/results/indexing.json."""
+    files = [str(p) for p in FILES]
+    raw_out, raw_rss = run_child(["-m", "bench.raw_encode", MODEL, BATCH, *files])
+    raw = json.loads(raw_out)
+    with tempfile.TemporaryDirectory() as data_dir:
+        out, pipeline_rss = run_child(
+            [
+                "-m",
+                "indexer",
+                "--data-dir",
+                data_dir,
+                "index",
+                *files,
+                "--preset",
+                "patentsview-abstracts",
+                "--collection",
+                "bench",
+                "--no-topics",
+                "--model",
+                MODEL,
+            ],
+            env={"CORPUSMAP_BATCH_SIZE": BATCH, "HF_HUB_OFFLINE": "1"},
+        )
+    summary = json.loads(out)
+    write_result(
+        "indexing",
+        {
+            "docs": summary["documents"],
+            "model": MODEL,
+            "pipeline_docs_per_s": summary["docs_per_s"],
+            "raw_encode_docs_per_s": round(raw["docs_per_s"], 1),
+            "ratio": round(summary["docs_per_s"] / raw["docs_per_s"], 3),
+            "peak_rss_mb": round(max(raw_rss, pipeline_rss), 1),
+            "pipeline_peak_rss_mb": round(pipeline_rss, 1),
+        },
+    )
+
+
+if __name__ == "__main__":
+    main()

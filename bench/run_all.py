@@ -1,0 +1,17 @@
+"""`make bench`: run every benchmark in turn; each writes bench/results/<name>.json."""
+
+from __future__ import annotations
+
+from bench import indexing
+
+BENCHMARKS = [indexing.main]
+
+
+def main() -> None:
+    """Run the benchmarks in order."""
+    for benchmark in BENCHMARKS:
+        benchmark()
+
+
+if __name__ == "__main__":
+    main()
