@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from corpusmap.errors import UnsafeFilterValueError
 from corpusmap.filters import SearchFilters, normalize_cpc
+from corpusmap.search import DEFAULT_MODE
+
+SearchMode = Literal["dense", "keyword", "hybrid"]
 
 #: Topic ids are small; the bound keeps huge integers out of Milvus expressions.
 MAX_TOPIC_ID = 1_000_000
@@ -58,9 +61,14 @@ class FilterParams(BaseModel):
 
 
 class SearchRequest(FilterParams):
-    """A dense search by free text, with optional filters."""
+    """A search by free text, with optional filters."""
 
     query: str = Field(min_length=1, max_length=4000, description="Free-text query.")
+    mode: SearchMode = Field(
+        DEFAULT_MODE,
+        description="dense: embeddings; keyword: BM25 over the text; hybrid: both, fused "
+        "by reciprocal rank (the default, best on the measured benchmarks).",
+    )
 
     @field_validator("query")
     @classmethod
@@ -84,12 +92,22 @@ class Hit(BaseModel):
     topic_label: str | None
 
 
+class TopicFacet(BaseModel):
+    """How many of the hits fall in one topic."""
+
+    topic: int
+    label: str | None
+    count: int
+
+
 class SearchResponse(BaseModel):
-    """Hits of a search, best first."""
+    """Hits of a search, best first, and the topic distribution of those hits."""
 
     collection: str
     query: str
+    mode: str
     hits: list[Hit]
+    topics: list[TopicFacet] = Field(description="Topic facets of the hits, largest first.")
 
 
 class CollectionInfo(BaseModel):

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bench import indexing
+from bench import indexing, retrieval
 
-BENCHMARKS = [indexing.main]
+BENCHMARKS = [indexing.main, retrieval.main]
 
 
 def main() -> None:

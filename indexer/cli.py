@@ -6,6 +6,7 @@ import json
 import logging
 import sys
 from dataclasses import asdict
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -13,7 +14,17 @@ import typer
 
 from corpusmap.config import Settings, get_settings
 from corpusmap.errors import CorpusError, CorpusmapError
+from corpusmap.search import DEFAULT_MODE
 from indexer import commands
+
+
+class SearchMode(StrEnum):
+    """The search modes the CLI offers."""
+
+    dense = "dense"
+    keyword = "keyword"
+    hybrid = "hybrid"
+
 
 app = typer.Typer(
     name="corpusmap",
@@ -155,6 +166,9 @@ def search(
     like: Annotated[
         str | None, typer.Option(help="More like this: a document id instead of a query.")
     ] = None,
+    mode: Annotated[
+        SearchMode, typer.Option(help="dense (embeddings), keyword (BM25) or hybrid (both).")
+    ] = SearchMode(DEFAULT_MODE),
     top_k: Annotated[int, typer.Option(min=1, max=100, help="Number of hits.")] = 10,
     topic: Annotated[int | None, typer.Option(help="Only documents of this topic.")] = None,
     date_from: Annotated[str | None, typer.Option(help="Earliest date, YYYY-MM-DD.")] = None,
@@ -169,6 +183,7 @@ def search(
         collection,
         query,
         like=like,
+        mode=mode.value,
         top_k=top_k,
         topic=topic,
         date_from=date_from,
@@ -176,6 +191,41 @@ def search(
         cpc=cpc or [],
     )
     _print_json([asdict(h) for h in hits])
+
+
+@app.command(name="eval")
+def eval_retrieval(
+    ctx: typer.Context,
+    folder: Annotated[
+        Path,
+        typer.Argument(
+            help="BEIR folder: corpus.jsonl, queries.jsonl, "
+            "qrels/<split>.tsv (header line optional)."
+        ),
+    ],
+    collection: Annotated[
+        str | None,
+        typer.Option(
+            help="Collection to evaluate; indexed "
+            "from corpus.jsonl if missing. Default: from the folder."
+        ),
+    ] = None,
+    mode: Annotated[
+        list[SearchMode] | None,
+        typer.Option(help="Modes to measure; repeatable. Default: all three."),
+    ] = None,
+    reindex: Annotated[bool, typer.Option(help="Index again even if it exists.")] = False,
+    split: Annotated[str, typer.Option(help="Qrels split.")] = "test",
+    model: Annotated[str | None, typer.Option(help="Embedding model.")] = None,
+) -> None:
+    """Measure retrieval (nDCG@10, Recall@100, MRR@10) per mode and for exact search; JSON."""
+    settings = _with(ctx.obj, model=model)
+    modes = [m.value for m in mode] if mode else [m.value for m in SearchMode]
+    _print_json(
+        commands.run_eval(
+            settings, folder, collection=collection, modes=modes, reindex=reindex, split=split
+        )
+    )
 
 
 @app.command()

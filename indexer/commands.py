@@ -15,9 +15,10 @@ from corpusmap.embedding import Embedder, EmbedderPool
 from corpusmap.errors import ConfigError, CorpusError, InvalidQueryError
 from corpusmap.filters import SearchFilters
 from corpusmap.reports import build_topic_report
-from corpusmap.search import SearchHit, search_collection, similar_documents
+from corpusmap.search import DEFAULT_MODE, SearchHit, search_collection, similar_documents
 from corpusmap.store import MilvusStore, is_lite_uri
 from corpusmap.topic_store import OUTLIER_TOPIC
+from indexer.evaluate import evaluate
 from indexer.pipeline import fit_and_store_topics, load_documents
 from indexer.sources import ReadReport, mapping_from_options, read_corpus
 
@@ -83,6 +84,7 @@ def run_index(settings: Settings, options: IndexOptions) -> dict[str, Any]:
             embedder=embedder,
             collection=collection,
             max_text_chars=settings.max_text_chars,
+            passages=settings.passages,
         )
         log.info("read report:\n%s", report.summary())
         if loaded.documents == 0:
@@ -151,6 +153,7 @@ def run_search(
     query: str | None,
     *,
     like: str | None = None,
+    mode: str = DEFAULT_MODE,
     top_k: int,
     topic: int | None,
     date_from: str | None,
@@ -171,7 +174,9 @@ def run_search(
         if like is not None:
             return similar_documents(store, collection, like, top_k=top_k, filters=filters)
         assert query is not None
-        return search_collection(store, pool, collection, query, top_k=top_k, filters=filters)
+        return search_collection(
+            store, pool, collection, query, top_k=top_k, filters=filters, mode=mode
+        )
 
 
 def run_info(settings: Settings, collection: str | None) -> dict[str, Any]:
@@ -201,3 +206,30 @@ def run_serve(settings: Settings, *, host: str, port: int, workers: int) -> None
     if settings.milvus_uri:
         os.environ["CORPUSMAP_MILVUS_URI"] = settings.milvus_uri
     uvicorn.run("api.main:create_app", factory=True, host=host, port=port, workers=workers)
+
+
+def run_eval(
+    settings: Settings,
+    folder: Path,
+    *,
+    collection: str | None,
+    modes: list[str],
+    reindex: bool = False,
+    split: str = "test",
+) -> dict[str, Any]:
+    """Index a BEIR folder if needed, then measure each search mode and exact search."""
+    name = collection or default_collection_name(f"beir_{folder.name}", settings.model)
+    with open_store(settings) as store:
+        exists = name in store.list_collections()
+    if reindex or not exists:
+        options = IndexOptions(
+            sources=[str(folder / "corpus.jsonl")],
+            preset="beir",
+            collection=name,
+            fit_topics=False,
+        )
+        run_index(settings, options)
+    pool = EmbedderPool(device=settings.device, batch_size=settings.batch_size)
+    with open_store(settings) as store:
+        results = evaluate(store, pool, name, folder, modes=modes, split=split)
+    return {"dataset": folder.name, "collection": name, "model": settings.model, **results}

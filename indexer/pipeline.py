@@ -14,6 +14,7 @@ from tqdm import tqdm
 
 from corpusmap.documents import Document
 from corpusmap.embedding import Embedder, resolve_model
+from corpusmap.passages import PassageSplitter
 from corpusmap.schema import CollectionMeta
 from corpusmap.store import MilvusStore
 from corpusmap.topic_store import TopicStore
@@ -52,20 +53,25 @@ def load_documents(
     embedder: Embedder,
     collection: str,
     max_text_chars: int = 20000,
+    passages: bool = True,
     progress: bool = True,
     chunk_size: int = CHUNK_SIZE,
 ) -> LoadResult:
-    """Embed documents chunk by chunk and insert them into a fresh collection."""
+    """Split, embed and insert documents chunk by chunk into a fresh collection.
+
+    With `passages`, a text longer than the model's window becomes several
+    passages, each embedded; otherwise the model truncates it.
+    """
     meta = CollectionMeta(model=embedder.name, dimension=embedder.dimension)
     store.create_collection(collection, meta, replace=True)
+    splitter = PassageSplitter(embedder.tokenizer, embedder.passage_tokens, enabled=passages)
     started = time.perf_counter()
     total = 0
     with tqdm(desc=f"embed+load {collection}", unit="doc", disable=not progress) as bar:
         for chunk in _chunks(docs, chunk_size):
-            vectors = embedder.embed_documents([d.text for d in chunk])
-            total += store.insert_documents(
-                collection, chunk, vectors, max_text_chars=max_text_chars
-            )
+            texts = splitter.split_many([d.text[:max_text_chars] for d in chunk])
+            vectors = embedder.embed_documents([p for parts in texts for p in parts])
+            total += store.insert_documents(collection, chunk, texts, vectors)
             bar.update(len(chunk))
     return LoadResult(documents=total, seconds=time.perf_counter() - started)
 
@@ -73,19 +79,29 @@ def load_documents(
 def read_stored_vectors(
     store: MilvusStore, collection: str, *, progress: bool = True
 ) -> tuple[list[str], list[str], np.ndarray]:
-    """Ids, texts and vectors of every document, read back from Milvus (no embedding)."""
-    ids: list[str] = []
-    texts: list[str] = []
-    vectors: list[list[float]] = []
+    """Ids, texts and vectors of every document, read back from Milvus (no embedding).
+
+    A document of several passages gets their joined text and the normalised
+    mean of their vectors.
+    """
+    parts: dict[str, list[tuple[int, str, list[float]]]] = {}
     total = store.count(collection)
     with tqdm(total=total, desc="read vectors", unit="doc", disable=not progress) as bar:
-        for batch in store.iter_rows(collection, ["id", "text", "vector"]):
+        for batch in store.iter_rows(collection, ["doc_id", "passage", "text", "vector"]):
             for row in batch:
-                ids.append(row["id"])
-                texts.append(row["text"])
-                vectors.append(row["vector"])
-            bar.update(len(batch))
-    return ids, texts, np.asarray(vectors, dtype=np.float32).reshape(len(ids), -1)
+                parts.setdefault(row["doc_id"], []).append(
+                    (row["passage"], row["text"], row["vector"])
+                )
+                bar.update(row["passage"] == 0)
+    ids = sorted(parts)
+    texts = ["".join(t for _, t, _ in sorted(parts[i])) for i in ids]
+    vectors = np.stack([_mean_vector([v for _, _, v in parts[i]]) for i in ids]) if ids else None
+    return ids, texts, np.zeros((0, 0), np.float32) if vectors is None else vectors
+
+
+def _mean_vector(vectors: list[list[float]]) -> np.ndarray:
+    mean = np.mean(np.asarray(vectors, dtype=np.float32), axis=0)
+    return mean / max(float(np.linalg.norm(mean)), 1e-12)
 
 
 def fit_and_store_topics(

@@ -163,14 +163,16 @@ def test_openapi_docs_are_served(client: TestClient):
     assert client.get("/docs").status_code == 200
 
 
-def test_more_like_this_excludes_itself_and_matches_search_by_its_text(
-    client: TestClient, claim: pd.Series
-):
+def test_more_like_this_excludes_itself_and_matches_search_by_its_text(client: TestClient):
+    # A short claim is one passage, so its document vector is its text's embedding.
+    claims = pd.read_csv(CLAIM_FILES[1], dtype={"id": str})
+    claim = claims[claims["text"].str.len() < 600].iloc[0]
     similar = client.get(f"/collections/claims/documents/{claim['id']}/similar?top_k=5")
     assert similar.status_code == 200
     ids = [h["id"] for h in similar.json()]
     assert len(ids) == 5 and claim["id"] not in ids
-    by_text = [h["id"] for h in search(client, query=claim["text"], top_k=6).json()["hits"]]
+    dense = search(client, query=claim["text"], top_k=6, mode="dense").json()["hits"]
+    by_text = [h["id"] for h in dense]
     assert by_text[0] == claim["id"] and ids == by_text[1:]
     scores = [h["score"] for h in similar.json()]
     assert scores == sorted(scores, reverse=True)
@@ -198,3 +200,32 @@ def test_more_like_this_with_filters_and_bad_parameters(client: TestClient, clai
 )
 def test_out_of_range_numbers_are_422(client: TestClient, path: str):
     assert client.get(path).status_code == 422
+
+
+@pytest.mark.parametrize("mode", ["dense", "keyword", "hybrid"])
+def test_each_search_mode_with_filters_and_topic_facets(client: TestClient, mode: str):
+    response = search(client, query="golf ball core", top_k=20, mode=mode, date_from="2014-01-01")
+    assert response.status_code == 200, response.text
+    body = response.json()
+    hits = body["hits"]
+    # BM25 only returns documents sharing a term with the query (16 claims here).
+    assert body["mode"] == mode and (len(hits) == 20 if mode != "keyword" else 0 < len(hits) <= 20)
+    assert all(h["date"] >= "2014-01-01" for h in hits)
+    facets = body["topics"]
+    assert sum(f["count"] for f in facets) == len(hits)
+    counted: dict[int, int] = {}
+    for hit in body["hits"]:
+        counted[hit["topic"]] = counted.get(hit["topic"], 0) + 1
+    assert {f["topic"]: f["count"] for f in facets} == counted
+    assert [f["count"] for f in facets] == sorted((f["count"] for f in facets), reverse=True)
+
+
+def test_keyword_mode_matches_a_rare_exact_term(client: TestClient):
+    claims = pd.read_csv(CLAIM_FILES[0], dtype={"id": str})
+    with_term = set(claims.loc[claims["text"].str.contains("broadhead", case=False), "id"])
+    hits = search(client, query="broadhead", top_k=5, mode="keyword").json()["hits"]
+    assert with_term and hits and {h["id"] for h in hits} <= with_term
+
+
+def test_unknown_mode_is_422(client: TestClient):
+    assert search(client, query="x", mode="fuzzy").status_code == 422

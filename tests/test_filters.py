@@ -9,7 +9,7 @@ import pytest
 
 from corpusmap.documents import Document
 from corpusmap.errors import UnsafeFilterValueError
-from corpusmap.filters import SearchFilters, ids_filter, normalize_cpc, string_literal
+from corpusmap.filters import SearchFilters, doc_ids_filter, normalize_cpc, string_literal
 from corpusmap.schema import CollectionMeta
 from corpusmap.store import MilvusStore
 
@@ -57,11 +57,12 @@ def test_hostile_ids_match_exactly_themselves(store: MilvusStore):
     store.create_collection("h", CollectionMeta(model="test", dimension=8))
     docs = [Document(id=i, text=f"text {n}") for n, i in enumerate(HOSTILE_IDS)]
     docs += [Document(id=f"plain{n}", text="plain") for n in range(5)]
-    store.insert_documents("h", docs, np.stack([_vector(n) for n in range(len(docs))]))
+    vectors = np.stack([_vector(n) for n in range(len(docs))])
+    store.insert_documents("h", docs, [[d.text] for d in docs], vectors)
     for hostile in HOSTILE_IDS:
         rows = store.get_documents("h", [hostile])
         assert [r["id"] for r in rows] == [hostile]
-        assert store.count_where("h", ids_filter([hostile])) == 1
+        assert store.count_where("h", doc_ids_filter([hostile])) == 1
     # A value crafted to close the literal and add a clause matches nothing extra.
     assert store.get_documents("h", ['nothing" or id != "']) == []
-    assert store.count_where("h", ids_filter(["plain0", 'plain1" or id != "'])) == 1
+    assert store.count_where("h", doc_ids_filter(["plain0", 'plain1" or id != "'])) == 1

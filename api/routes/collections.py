@@ -14,11 +14,17 @@ from api.schemas import (
     Hit,
     SearchRequest,
     SearchResponse,
+    TopicFacet,
 )
 from corpusmap.catalog import summarize_collection
 from corpusmap.documents import int_to_date
 from corpusmap.errors import DocumentNotFoundError
-from corpusmap.search import search_collection, similar_documents, topic_labels
+from corpusmap.search import (
+    search_collection,
+    similar_documents,
+    topic_facets,
+    topic_labels,
+)
 
 router = APIRouter()
 
@@ -51,11 +57,23 @@ def get_collection(name: str, store: StoreDep) -> CollectionInfo:
 def search(
     name: str, request: SearchRequest, store: StoreDep, embedders: EmbeddersDep
 ) -> SearchResponse:
-    """Dense search by free text; filters narrow the vector search itself."""
+    """Search by free text (dense, keyword or hybrid); filters narrow the search itself."""
     hits = search_collection(
-        store, embedders, name, request.query, top_k=request.top_k, filters=request.filters()
+        store,
+        embedders,
+        name,
+        request.query,
+        top_k=request.top_k,
+        filters=request.filters(),
+        mode=request.mode,
     )
-    return SearchResponse(collection=name, query=request.query, hits=[Hit(**vars(h)) for h in hits])
+    return SearchResponse(
+        collection=name,
+        query=request.query,
+        mode=request.mode,
+        hits=[Hit(**vars(h)) for h in hits],
+        topics=[TopicFacet(**vars(f)) for f in topic_facets(hits)],
+    )
 
 
 @router.get("/collections/{name}/documents/{doc_id}", tags=["documents"])

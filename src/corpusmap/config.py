@@ -41,6 +41,11 @@ class Settings(BaseSettings):
     max_text_chars: int = Field(
         default=20000, ge=100, description="Text kept per document in Milvus (chars)."
     )
+    passages: bool = Field(
+        default=True,
+        description="Split texts longer than the model's token window into passages "
+        "(searched separately, rolled up to documents); off: the model truncates.",
+    )
     seed: int = Field(default=42, description="Seed for topic fitting.")
     min_topic_size: int | None = Field(
         default=None, ge=2, description="Smallest topic; default: from the corpus size."

@@ -113,6 +113,16 @@ class Embedder:
         self.dimension: int = int(self._model.get_embedding_dimension())
         self.max_seq_length: int = int(self._model.max_seq_length)
 
+    @property
+    def tokenizer(self) -> Any:
+        """The model's tokenizer (for splitting long texts into passages)."""
+        return self._model.tokenizer
+
+    @property
+    def passage_tokens(self) -> int:
+        """Tokens of text that fit the model's window, its special tokens aside."""
+        return self.max_seq_length - 2
+
     def embed_documents(self, texts: Sequence[str], *, progress: bool = False) -> Vectors:
         """Embed documents (for the index); `progress` shows a bar for long inputs."""
         if not texts:

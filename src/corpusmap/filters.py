@@ -48,9 +48,9 @@ def normalize_cpc(code: str) -> str:
     return canonical
 
 
-def ids_filter(ids: Sequence[str]) -> str:
-    """An expression matching documents by primary key (pymilvus' get() does not quote)."""
-    return f"id in {string_list_literal(ids)}"
+def doc_ids_filter(ids: Sequence[str]) -> str:
+    """An expression matching documents by id (pymilvus' get() does not quote ids)."""
+    return f"doc_id in {string_list_literal(ids)}"
 
 
 @dataclass(frozen=True)

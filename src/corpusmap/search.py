@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 from corpusmap.documents import int_to_date
 from corpusmap.embedding import EmbedderPool
@@ -13,6 +13,17 @@ from corpusmap.store import MilvusStore
 from corpusmap.topic_store import TopicStore
 
 SNIPPET_CHARS = 300
+#: The default search mode, chosen by measurement (bench/results/retrieval.json).
+DEFAULT_MODE: Final = "hybrid"
+
+
+@dataclass(frozen=True)
+class TopicFacet:
+    """How many of a search's hits fall in one topic."""
+
+    topic: int
+    label: str | None
+    count: int
 
 
 @dataclass(frozen=True)
@@ -71,12 +82,18 @@ def search_collection(
     *,
     top_k: int = 10,
     filters: SearchFilters | None = None,
+    mode: str = DEFAULT_MODE,
 ) -> list[SearchHit]:
-    """The `top_k` documents nearest to a free-text query, filters applied in the search."""
+    """The `top_k` best documents for a free-text query, filters applied in the search.
+
+    `mode` is dense (embeddings), keyword (BM25) or hybrid (both, fused by RRF).
+    """
     meta = store.meta(collection)
-    vector = embedders.get(meta.model).embed_query(query)
+    vector = None if mode == "keyword" else embedders.get(meta.model).embed_query(query)
     expression = (filters or SearchFilters()).expression()
-    hits = store.search(collection, vector, top_k, expression)
+    hits = store.search(
+        collection, vector=vector, text=query, mode=mode, top_k=top_k, expression=expression
+    )
     labels = topic_labels(store, collection)
     return [to_hit(h.fields, h.score, labels) for h in hits]
 
@@ -93,7 +110,19 @@ def similar_documents(
     vector = store.get_vector(collection, doc_id)
     if vector is None:
         raise DocumentNotFoundError(f"collection {collection!r} has no document {doc_id[:80]!r}")
-    clauses = [f"id != {string_literal(doc_id)}", (filters or SearchFilters()).expression()]
-    hits = store.search(collection, vector, top_k, " and ".join(c for c in clauses if c))
+    clauses = [f"doc_id != {string_literal(doc_id)}", (filters or SearchFilters()).expression()]
+    expression = " and ".join(c for c in clauses if c)
+    hits = store.search(collection, vector=vector, top_k=top_k, expression=expression)
     labels = topic_labels(store, collection)
     return [to_hit(h.fields, h.score, labels) for h in hits]
+
+
+def topic_facets(hits: list[SearchHit]) -> list[TopicFacet]:
+    """The topic distribution of a search's hits, largest first."""
+    counts: dict[int, int] = {}
+    labels: dict[int, str | None] = {}
+    for hit in hits:
+        counts[hit.topic] = counts.get(hit.topic, 0) + 1
+        labels[hit.topic] = hit.topic_label
+    ranked = sorted(counts, key=lambda t: (-counts[t], t))
+    return [TopicFacet(topic=t, label=labels[t], count=counts[t]) for t in ranked]

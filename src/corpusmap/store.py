@@ -21,13 +21,13 @@ from pymilvus import MilvusClient, MilvusException
 
 from corpusmap.documents import Document
 from corpusmap.errors import CollectionNotFoundError, StoreError
-from corpusmap.filters import ids_filter
+from corpusmap.filters import doc_ids_filter
 from corpusmap.schema import (
     DOCUMENT_FIELDS,
     TOPICS_SUFFIX,
     CollectionMeta,
     check_collection_name,
-    document_row,
+    document_rows,
     document_schema,
     is_valid_collection_name,
     vector_index,
@@ -42,12 +42,26 @@ _LITE_OPEN: Counter[str] = Counter()
 _LITE_LOCK = threading.Lock()
 
 
+#: Search modes: embeddings, BM25 over the text, or both fused by reciprocal rank.
+SEARCH_MODES = ("dense", "keyword", "hybrid")
+RRF_K = 60  # the constant of reciprocal rank fusion (Cormack et al.)
+
+
 @dataclass(frozen=True)
 class Hit:
-    """One search result: the stored fields of a document and its cosine score."""
+    """One document found: its best passage's stored fields and the search's score.
+
+    The score is a cosine similarity (dense), a BM25 score (keyword) or a
+    reciprocal-rank-fusion score (hybrid).
+    """
 
     score: float
     fields: dict[str, Any]
+
+
+def _as_document(row: dict[str, Any]) -> dict[str, Any]:
+    """A passage row seen as its document: `id` is the document id."""
+    return {**row, "id": row["doc_id"]}
 
 
 def is_lite_uri(uri: str) -> bool:
@@ -123,7 +137,7 @@ class MilvusStore:
         self.client.create_collection(
             name,
             schema=document_schema(meta),
-            index_params=vector_index(self.index_type),
+            index_params=vector_index(self.index_type, bm25=True),
             consistency_level="Strong",
         )
         log.info("created collection %s (model %s, %d-d)", name, meta.model, meta.dimension)
@@ -137,8 +151,7 @@ class MilvusStore:
     def count(self, name: str) -> int:
         """Number of documents in a collection."""
         self.meta(name)
-        rows = self.client.query(name, filter="", output_fields=["count(*)"])
-        return int(rows[0]["count(*)"])
+        return self.count_where(name, "passage == 0")
 
     def count_where(self, name: str, expression: str) -> int:
         """Number of documents matching a (safely built) expression."""
@@ -150,64 +163,108 @@ class MilvusStore:
         self,
         name: str,
         docs: Sequence[Document],
+        passages: Sequence[Sequence[str]],
         vectors: npt.NDArray[np.float32],
-        *,
-        max_text_chars: int = 20000,
     ) -> int:
-        """Insert documents with their vectors, in batches the engine handles well."""
-        if len(docs) != len(vectors):
-            raise ValueError(f"{len(docs)} documents but {len(vectors)} vectors")
-        rows = [document_row(d, v, max_text_chars) for d, v in zip(docs, vectors, strict=True)]
-        for start in range(0, len(rows), self.insert_batch_size):
-            self.client.insert(name, rows[start : start + self.insert_batch_size])
-        return len(rows)
+        """Insert documents as passage rows (vectors aligned with the flattened passages)."""
+        if len(docs) != len(passages) or sum(map(len, passages)) != len(vectors):
+            raise ValueError("documents, passages and vectors do not line up")
+        rows: list[dict[str, Any]] = []
+        start = 0
+        for doc, texts in zip(docs, passages, strict=True):
+            rows.extend(document_rows(doc, texts, vectors[start : start + len(texts)]))
+            start += len(texts)
+        for first in range(0, len(rows), self.insert_batch_size):
+            self.client.insert(name, rows[first : first + self.insert_batch_size])
+        return len(docs)
+
+    def _passages(self, name: str, doc_ids: Sequence[str], fields: list[str]) -> list[dict]:
+        self.meta(name)
+        if not doc_ids:
+            return []
+        rows = self.client.query(
+            name, filter=doc_ids_filter(doc_ids), output_fields=[*fields, "passage"]
+        )
+        return sorted(rows, key=lambda r: (r["doc_id"], r["passage"]))
 
     def get_documents(self, name: str, ids: Sequence[str]) -> list[dict[str, Any]]:
-        """Stored fields of the documents with these ids (missing ids are left out)."""
-        self.meta(name)
-        if not ids:
-            return []
-        return list(self.client.query(name, filter=ids_filter(ids), output_fields=DOCUMENT_FIELDS))
+        """Stored documents by id, their passages joined into the full text (missing left out)."""
+        documents: dict[str, dict[str, Any]] = {}
+        for row in self._passages(name, ids, DOCUMENT_FIELDS):
+            if row["doc_id"] in documents:
+                documents[row["doc_id"]]["text"] += row["text"]
+            else:
+                documents[row["doc_id"]] = _as_document(row)
+        return list(documents.values())
 
     def get_vector(self, name: str, doc_id: str) -> npt.NDArray[np.float32] | None:
-        """The stored vector of one document, or None when there is no such id."""
-        self.meta(name)
-        rows = self.client.query(name, filter=ids_filter([doc_id]), output_fields=["vector"])
-        return np.asarray(rows[0]["vector"], dtype=np.float32) if rows else None
+        """A document's vector: the normalised mean of its passages' (None if no such id)."""
+        rows = self._passages(name, [doc_id], ["doc_id", "vector"])
+        if not rows:
+            return None
+        mean = np.mean([r["vector"] for r in rows], axis=0).astype(np.float32)
+        return mean / max(float(np.linalg.norm(mean)), 1e-12)
 
     def query_documents(
         self, name: str, expression: str, *, offset: int = 0, limit: int = 20
     ) -> list[dict[str, Any]]:
-        """A page of the documents matching a (safely built) expression, by id."""
+        """A page of the documents matching a (safely built) expression, by row key."""
         self.meta(name)
-        return list(
-            self.client.query(
-                name,
-                filter=expression,
-                output_fields=DOCUMENT_FIELDS,
-                offset=offset,
-                limit=limit,
-            )
+        first_passages = " and ".join(e for e in ("passage == 0", expression) if e)
+        rows = self.client.query(
+            name, filter=first_passages, output_fields=DOCUMENT_FIELDS, offset=offset, limit=limit
         )
+        return [_as_document(r) for r in rows]
 
     def search(
         self,
         name: str,
-        vector: npt.NDArray[np.float32],
-        top_k: int,
+        *,
+        vector: npt.NDArray[np.float32] | None = None,
+        text: str | None = None,
+        mode: str = "dense",
+        top_k: int = 10,
         expression: str = "",
     ) -> list[Hit]:
-        """The `top_k` nearest documents by cosine, filtered inside the search."""
+        """The `top_k` best documents (best passage each), filtered inside the search."""
         self.meta(name)
-        result = self.client.search(
-            name,
-            data=[vector.tolist()],
-            limit=top_k,
-            filter=expression,
-            output_fields=DOCUMENT_FIELDS,
-            search_params={"metric_type": "COSINE"},
-        )
-        return [Hit(score=float(h["distance"]), fields=dict(h["entity"])) for h in result[0]]
+        common: dict[str, Any] = {
+            "limit": top_k,
+            "output_fields": DOCUMENT_FIELDS,
+            "group_by_field": "doc_id",
+        }
+        if mode == "dense":
+            result = self.client.search(
+                name,
+                data=[_need(vector).tolist()],
+                anns_field="vector",
+                filter=expression,
+                search_params={"metric_type": "COSINE"},
+                **common,
+            )
+        elif mode == "keyword":
+            result = self.client.search(
+                name,
+                data=[_need(text)],
+                anns_field="sparse",
+                filter=expression,
+                search_params={"metric_type": "BM25"},
+                **common,
+            )
+        elif mode == "hybrid":
+            # Fused per document here: Milvus fuses per passage row, which splits a
+            # document's score (and repeats it) when its best dense and BM25 passages differ.
+            candidates = max(2 * top_k, 50)
+            lists = [
+                self.search(
+                    name, vector=vector, text=text, mode=m, top_k=candidates, expression=expression
+                )
+                for m in ("dense", "keyword")
+            ]
+            return reciprocal_rank_fusion(lists, top_k)
+        else:
+            raise ValueError(f"unknown search mode {mode!r}; use one of {SEARCH_MODES}")
+        return [Hit(float(h["distance"]), _as_document(dict(h["entity"]))) for h in result[0]]
 
     def iter_rows(
         self, name: str, fields: Sequence[str], *, batch_size: int = 1000
@@ -223,16 +280,41 @@ class MilvusStore:
             iterator.close()
 
     def set_topics(self, name: str, topics: dict[str, int]) -> int:
-        """Write each document's topic id (an upsert of whole rows: Lite has no partial update)."""
-        all_fields = [*DOCUMENT_FIELDS, "cpc_sections", "vector"]
+        """Write each document's topic id on all its passages (whole-row upserts: Lite has
+        no partial update); returns the passage rows written."""
+        # Every field but the BM25 output, which Milvus computes again on upsert.
+        all_fields = [*DOCUMENT_FIELDS, "id", "cpc_sections", "vector"]
         written = 0
         for batch in self.iter_rows(name, all_fields, batch_size=self.insert_batch_size):
             changed = [
-                {**row, "topic": topics[row["id"]]}
+                {**row, "topic": topics[row["doc_id"]]}
                 for row in batch
-                if row["id"] in topics and row["topic"] != topics[row["id"]]
+                if row["doc_id"] in topics and row["topic"] != topics[row["doc_id"]]
             ]
             if changed:
                 self.client.upsert(name, changed)
                 written += len(changed)
         return written
+
+
+def _need(value: Any) -> Any:
+    if value is None:
+        raise ValueError("this search mode needs both a query text and a query vector")
+    return value
+
+
+def reciprocal_rank_fusion(rankings: Sequence[Sequence[Hit]], top_k: int) -> list[Hit]:
+    """Documents ranked by the sum of 1 / (RRF_K + rank) over the rankings they appear in.
+
+    A document keeps the stored fields (and so the passage) of its best-ranked hit.
+    """
+    scores: dict[str, float] = {}
+    best: dict[str, tuple[int, Hit]] = {}
+    for ranking in rankings:
+        for rank, hit in enumerate(ranking, start=1):
+            doc_id = hit.fields["id"]
+            scores[doc_id] = scores.get(doc_id, 0.0) + 1.0 / (RRF_K + rank)
+            if doc_id not in best or rank < best[doc_id][0]:
+                best[doc_id] = (rank, hit)
+    ranked = sorted(scores, key=lambda d: (-scores[d], best[d][0], d))[:top_k]
+    return [Hit(scores[d], best[d][1].fields) for d in ranked]
