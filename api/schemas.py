@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 from corpusmap.errors import UnsafeFilterValueError
-from corpusmap.filters import SearchFilters, normalize_cpc
+from corpusmap.filters import SearchFilters, normalize_cpc, string_list_literal
 from corpusmap.search import DEFAULT_MODE
 
 SearchMode = Literal["dense", "keyword", "hybrid"]
@@ -34,10 +42,23 @@ class FilterParams(BaseModel):
         description="CPC sections ('G') or subclasses ('G06F'); a document matches any.",
     )
 
-    @field_validator("cpc", mode="before")
+    labels: list[Annotated[str, StringConstraints(min_length=1, max_length=256)]] = Field(
+        default_factory=list, max_length=50, description="Class labels; a document matches any."
+    )
+
+    @field_validator("cpc", "labels", mode="before")
     @classmethod
-    def _cpc_list(cls, value: Any) -> Any:
+    def _one_or_many(cls, value: Any) -> Any:
         return [value] if isinstance(value, str) else value
+
+    @field_validator("labels")
+    @classmethod
+    def _labels_quotable(cls, value: list[str]) -> list[str]:
+        try:
+            string_list_literal(value)
+        except UnsafeFilterValueError as exc:
+            raise ValueError(str(exc)) from None
+        return value
 
     @field_validator("cpc")
     @classmethod
@@ -56,7 +77,11 @@ class FilterParams(BaseModel):
     def filters(self) -> SearchFilters:
         """The typed filters for the store."""
         return SearchFilters(
-            topic=self.topic, date_from=self.date_from, date_to=self.date_to, cpc=tuple(self.cpc)
+            topic=self.topic,
+            date_from=self.date_from,
+            date_to=self.date_to,
+            cpc=tuple(self.cpc),
+            labels=tuple(self.labels),
         )
 
 
@@ -69,6 +94,20 @@ class SearchRequest(FilterParams):
         description="dense: embeddings; keyword: BM25 over the text; hybrid: both, fused "
         "by reciprocal rank (the default, best on the measured benchmarks).",
     )
+
+    metadata: dict[
+        Annotated[str, StringConstraints(max_length=64)],
+        Annotated[str, StringConstraints(max_length=1024)] | int | float | bool,
+    ] = Field(
+        default_factory=dict,
+        max_length=10,
+        description="Metadata field -> value it must equal; fields must be on the server's "
+        "allowlist (CORPUSMAP_METADATA_FILTER_FIELDS).",
+    )
+
+    def filters(self) -> SearchFilters:
+        """The typed filters for the store, metadata included."""
+        return dataclasses.replace(super().filters(), metadata=dict(self.metadata))
 
     @field_validator("query")
     @classmethod

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bench import indexing, retrieval
+from bench import indexing, passages, retrieval
 
-BENCHMARKS = [indexing.main, retrieval.main]
+BENCHMARKS = [indexing.main, retrieval.main, passages.main]
 
 
 def main() -> None:

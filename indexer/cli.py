@@ -176,6 +176,9 @@ def search(
     cpc: Annotated[
         list[str] | None, typer.Option(help="CPC section or subclass (any of); repeatable.")
     ] = None,
+    label: Annotated[
+        list[str] | None, typer.Option(help="Class label (any of); repeatable.")
+    ] = None,
 ) -> None:
     """Search a collection by text, or for documents like one (--like ID); print JSON hits."""
     hits = commands.run_search(
@@ -189,6 +192,7 @@ def search(
         date_from=date_from,
         date_to=date_to,
         cpc=cpc or [],
+        labels=label or [],
     )
     _print_json([asdict(h) for h in hits])
 

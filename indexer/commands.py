@@ -159,6 +159,7 @@ def run_search(
     date_from: str | None,
     date_to: str | None,
     cpc: list[str],
+    labels: list[str] | None = None,
 ) -> list[SearchHit]:
     """Search by text, or by a stored document's vector with `like`, the filters applied."""
     if (query is None) == (like is None):
@@ -168,6 +169,7 @@ def run_search(
         date_from=parse_date(date_from, "--date-from"),
         date_to=parse_date(date_to, "--date-to"),
         cpc=tuple(cpc),
+        labels=tuple(labels or ()),
     )
     pool = EmbedderPool(device=settings.device, batch_size=settings.batch_size)
     with open_store(settings) as store:

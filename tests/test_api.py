@@ -229,3 +229,14 @@ def test_keyword_mode_matches_a_rare_exact_term(client: TestClient):
 
 def test_unknown_mode_is_422(client: TestClient):
     assert search(client, query="x", mode="fuzzy").status_code == 422
+
+
+def test_label_and_metadata_filters_are_safe_over_http(client: TestClient):
+    # The claims carry no labels: any label filter, however crafted, matches nothing.
+    for label in ["A61K", 'x" or id != "', "a') or ('1'='1"]:
+        response = search(client, query="engine", labels=[label])
+        assert response.status_code == 200 and response.json()["hits"] == []
+    assert search(client, query="engine", labels=["bell\x07"]).status_code == 422
+    # No metadata field is on this server's allowlist.
+    refused = search(client, query="engine", metadata={"category": "x"})
+    assert refused.status_code == 422 and "CORPUSMAP_METADATA_FILTER_FIELDS" in refused.text

@@ -66,3 +66,37 @@ def test_hostile_ids_match_exactly_themselves(store: MilvusStore):
     # A value crafted to close the literal and add a clause matches nothing extra.
     assert store.get_documents("h", ['nothing" or id != "']) == []
     assert store.count_where("h", doc_ids_filter(["plain0", 'plain1" or id != "'])) == 1
+
+
+def test_label_and_metadata_filters_match_exactly_even_with_hostile_values(store: MilvusStore):
+    store.create_collection("m", CollectionMeta(model="test", dimension=8))
+    hostile = 'x" or topic == -1 or "'
+    docs = [
+        Document(id="a", text="a", labels=("World",), metadata={"kind": hostile, "year": 2015}),
+        Document(id="b", text="b", labels=("Sports", hostile), metadata={"kind": "plain"}),
+        Document(id="c", text="c", labels=("Business",), metadata={"kind": "plain", "ok": True}),
+    ]
+    store.insert_documents(
+        "m", docs, [[d.text] for d in docs], np.stack([_vector(n) for n in range(3)])
+    )
+
+    def found(filters: SearchFilters) -> set[str]:
+        hits = store.search("m", vector=_vector(9), top_k=10, expression=filters.expression())
+        return {h.fields["id"] for h in hits}
+
+    assert found(SearchFilters(labels=("World", "Business"))) == {"a", "c"}
+    assert found(SearchFilters(labels=(hostile,))) == {"b"}
+    assert found(SearchFilters(labels=('World" or "1',))) == set()
+    assert found(SearchFilters(metadata={"kind": hostile})) == {"a"}
+    assert found(SearchFilters(metadata={"kind": "plain", "ok": True})) == {"c"}
+    assert found(SearchFilters(metadata={"year": 2015})) == {"a"}
+    assert found(SearchFilters(metadata={"kind": 'plain" or "1" == "1'})) == set()
+
+
+@pytest.mark.parametrize("name", ['kind"]', "a b", "", "x" * 65, "kind"])
+def test_metadata_fields_must_be_plain_names_on_the_allowlist(name: str):
+    from corpusmap.filters import check_metadata_field
+
+    with pytest.raises(UnsafeFilterValueError):
+        check_metadata_field(name, allowed=["year"])
+    assert check_metadata_field("year", allowed=["year"]) == "year"

@@ -37,7 +37,7 @@ def test_closing_the_last_store_frees_the_lite_file_for_other_processes(tmp_path
 
 
 def test_reciprocal_rank_fusion_sums_over_rankings_per_document():
-    from corpusmap.store import RRF_K, Hit, reciprocal_rank_fusion
+    from corpusmap.ranking import RRF_K, Hit, reciprocal_rank_fusion
 
     def hits(*ids: str) -> list[Hit]:
         return [Hit(1.0, {"id": i, "passage": n}) for n, i in enumerate(ids)]

@@ -19,6 +19,7 @@ from api.schemas import (
 from corpusmap.catalog import summarize_collection
 from corpusmap.documents import int_to_date
 from corpusmap.errors import DocumentNotFoundError
+from corpusmap.filters import check_metadata_field
 from corpusmap.search import (
     search_collection,
     similar_documents,
@@ -55,9 +56,15 @@ def get_collection(name: str, store: StoreDep) -> CollectionInfo:
 
 @router.post("/collections/{name}/search", tags=["search"])
 def search(
-    name: str, request: SearchRequest, store: StoreDep, embedders: EmbeddersDep
+    name: str,
+    request: SearchRequest,
+    services: ServicesDep,
+    store: StoreDep,
+    embedders: EmbeddersDep,
 ) -> SearchResponse:
     """Search by free text (dense, keyword or hybrid); filters narrow the search itself."""
+    for field_name in request.metadata:
+        check_metadata_field(field_name, services.settings.metadata_filter_fields)
     hits = search_collection(
         store,
         embedders,

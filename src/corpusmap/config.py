@@ -46,6 +46,10 @@ class Settings(BaseSettings):
         description="Split texts longer than the model's token window into passages "
         "(searched separately, rolled up to documents); off: the model truncates.",
     )
+    metadata_filter_fields: list[str] = Field(
+        default_factory=list,
+        description='Metadata fields searches may filter on (JSON list, e.g. ["category"]).',
+    )
     seed: int = Field(default=42, description="Seed for topic fitting.")
     min_topic_size: int | None = Field(
         default=None, ge=2, description="Smallest topic; default: from the corpus size."

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from corpusmap.documents import date_to_int
@@ -24,6 +25,9 @@ from corpusmap.errors import UnsafeFilterValueError
 _CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
 # A CPC section ("G") or subclass ("G06F"): the levels stored per document.
 _CPC_CODE = re.compile(r"^[A-HY](\d\d[A-Z])?$")
+_FIELD_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
+
+MetadataValue = str | int | float | bool
 
 
 def string_literal(value: str) -> str:
@@ -48,6 +52,30 @@ def normalize_cpc(code: str) -> str:
     return canonical
 
 
+def value_literal(value: MetadataValue) -> str:
+    """A Milvus literal for a typed scalar (bool before int: bool is an int in Python)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(int(value))
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise UnsafeFilterValueError("metadata filter numbers must be finite")
+        return repr(float(value))
+    return string_literal(str(value))
+
+
+def check_metadata_field(name: str, allowed: Collection[str] | None = None) -> str:
+    """A metadata field name that may be filtered on (a plain name, on the allowlist)."""
+    if not _FIELD_NAME.match(name) or (allowed is not None and name not in allowed):
+        listed = ", ".join(sorted(allowed)) if allowed else "none configured"
+        raise UnsafeFilterValueError(
+            f"metadata field {name[:40]!r} cannot be filtered on (allowed: {listed}; "
+            "set CORPUSMAP_METADATA_FILTER_FIELDS)"
+        )
+    return name
+
+
 def doc_ids_filter(ids: Sequence[str]) -> str:
     """An expression matching documents by id (pymilvus' get() does not quote ids)."""
     return f"doc_id in {string_list_literal(ids)}"
@@ -57,13 +85,18 @@ def doc_ids_filter(ids: Sequence[str]) -> str:
 class SearchFilters:
     """Typed filters of a search; every field is optional and they combine with AND.
 
-    `cpc` matches documents that carry any of the given sections or subclasses.
+    `cpc` matches documents that carry any of the given sections or subclasses,
+    `labels` any of the given labels; `metadata` maps metadata field names (which
+    the caller has checked against its allowlist, see `check_metadata_field`) to
+    the value they must equal.
     """
 
     topic: int | None = None
     date_from: dt.date | None = None
     date_to: dt.date | None = None
     cpc: Sequence[str] = field(default_factory=tuple)
+    labels: Sequence[str] = field(default_factory=tuple)
+    metadata: Mapping[str, MetadataValue] = field(default_factory=dict)
 
     def expression(self) -> str:
         """The Milvus boolean expression for these filters ('' when there are none)."""
@@ -77,6 +110,11 @@ class SearchFilters:
             parts.append(f"(date > 0 and date <= {date_to_int(self.date_to)})")
         if self.cpc:
             parts.append(_cpc_expression(self.cpc))
+        if self.labels:
+            parts.append(f"ARRAY_CONTAINS_ANY(labels, {string_list_literal(self.labels)})")
+        for name, value in sorted(self.metadata.items()):
+            key = string_literal(check_metadata_field(name))
+            parts.append(f"metadata[{key}] == {value_literal(value)}")
         return " and ".join(parts)
 
 

@@ -11,7 +11,6 @@ import logging
 import threading
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +21,7 @@ from pymilvus import MilvusClient, MilvusException
 from corpusmap.documents import Document
 from corpusmap.errors import CollectionNotFoundError, StoreError
 from corpusmap.filters import doc_ids_filter
+from corpusmap.ranking import SEARCH_MODES, Hit, reciprocal_rank_fusion
 from corpusmap.schema import (
     DOCUMENT_FIELDS,
     TOPICS_SUFFIX,
@@ -40,23 +40,6 @@ log = logging.getLogger(__name__)
 # processes until exit; the last store to close a file stops its server.
 _LITE_OPEN: Counter[str] = Counter()
 _LITE_LOCK = threading.Lock()
-
-
-#: Search modes: embeddings, BM25 over the text, or both fused by reciprocal rank.
-SEARCH_MODES = ("dense", "keyword", "hybrid")
-RRF_K = 60  # the constant of reciprocal rank fusion (Cormack et al.)
-
-
-@dataclass(frozen=True)
-class Hit:
-    """One document found: its best passage's stored fields and the search's score.
-
-    The score is a cosine similarity (dense), a BM25 score (keyword) or a
-    reciprocal-rank-fusion score (hybrid).
-    """
-
-    score: float
-    fields: dict[str, Any]
 
 
 def _as_document(row: dict[str, Any]) -> dict[str, Any]:
@@ -301,20 +284,3 @@ def _need(value: Any) -> Any:
     if value is None:
         raise ValueError("this search mode needs both a query text and a query vector")
     return value
-
-
-def reciprocal_rank_fusion(rankings: Sequence[Sequence[Hit]], top_k: int) -> list[Hit]:
-    """Documents ranked by the sum of 1 / (RRF_K + rank) over the rankings they appear in.
-
-    A document keeps the stored fields (and so the passage) of its best-ranked hit.
-    """
-    scores: dict[str, float] = {}
-    best: dict[str, tuple[int, Hit]] = {}
-    for ranking in rankings:
-        for rank, hit in enumerate(ranking, start=1):
-            doc_id = hit.fields["id"]
-            scores[doc_id] = scores.get(doc_id, 0.0) + 1.0 / (RRF_K + rank)
-            if doc_id not in best or rank < best[doc_id][0]:
-                best[doc_id] = (rank, hit)
-    ranked = sorted(scores, key=lambda d: (-scores[d], best[d][0], d))[:top_k]
-    return [Hit(scores[d], best[d][1].fields) for d in ranked]
