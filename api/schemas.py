@@ -91,8 +91,8 @@ class SearchRequest(FilterParams):
     query: str = Field(min_length=1, max_length=4000, description="Free-text query.")
     mode: SearchMode = Field(
         DEFAULT_MODE,
-        description="dense: embeddings; keyword: BM25 over the text; hybrid: both, fused "
-        "by reciprocal rank (the default, best on the measured benchmarks).",
+        description="dense: embeddings; keyword: BM25 over the text; hybrid (default): "
+        "both, fused per document (CORPUSMAP_HYBRID_FUSION, CORPUSMAP_HYBRID_ALPHA).",
     )
 
     metadata: dict[

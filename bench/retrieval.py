@@ -7,8 +7,10 @@ writes bench/results/retrieval.json. Run: `.venv/bin/python -m bench.retrieval`.
 
 from __future__ import annotations
 
+import os
 import tempfile
 import time
+from dataclasses import asdict
 from pathlib import Path
 
 from bench.common import SHARED_DATA, write_result
@@ -20,9 +22,13 @@ MODES = ["dense", "keyword", "hybrid"]
 
 
 def main() -> None:
-    """Evaluate every dataset and write the results."""
+    """Evaluate every dataset and write the results.
+
+    BENCH_DATA_DIR keeps the indexes there for the next run (default: a temp dir).
+    """
     figures: dict[str, dict] = {}
-    with tempfile.TemporaryDirectory() as data_dir:
+    with tempfile.TemporaryDirectory() as scratch:
+        data_dir = os.environ.get("BENCH_DATA_DIR") or scratch
         settings = Settings(data_dir=Path(data_dir), milvus_uri="", model="minilm")
         for dataset in DATASETS:
             started = time.perf_counter()
@@ -33,6 +39,7 @@ def main() -> None:
                 key: result[key] for key in ("exact", *MODES, "queries", "documents")
             }
             figures[dataset]["seconds"] = round(time.perf_counter() - started, 1)
+            figures[dataset]["fusion"] = asdict(settings.fusion())
             figures[dataset]["dense_minus_exact_ndcg@10"] = round(
                 result["dense"]["ndcg@10"] - result["exact"]["ndcg@10"], 4
             )

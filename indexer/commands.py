@@ -122,6 +122,7 @@ def _fit(store: MilvusStore, settings: Settings, collection: str) -> dict[str, A
         topics_dir=settings.topics_dir(collection),
         seed=settings.seed,
         min_topic_size=settings.min_topic_size,
+        max_outlier_share=settings.max_outlier_share,
     )
     report = settings.report_path(collection)
     report.parent.mkdir(parents=True, exist_ok=True)
@@ -131,7 +132,9 @@ def _fit(store: MilvusStore, settings: Settings, collection: str) -> dict[str, A
     return {
         "report": str(report),
         "topics": sum(1 for s in fit.summaries if s.topic_id != OUTLIER_TOPIC),
+        "outlier_share_before": round(fit.outlier_share_before, 4),
         "outlier_share": round(fit.outlier_share, 4),
+        "max_outlier_share": fit.params.max_outlier_share,
         "seed": fit.params.seed,
         "min_topic_size": fit.params.min_topic_size,
     }
@@ -177,7 +180,14 @@ def run_search(
             return similar_documents(store, collection, like, top_k=top_k, filters=filters)
         assert query is not None
         return search_collection(
-            store, pool, collection, query, top_k=top_k, filters=filters, mode=mode
+            store,
+            pool,
+            collection,
+            query,
+            top_k=top_k,
+            filters=filters,
+            mode=mode,
+            fusion=settings.fusion(),
         )
 
 
@@ -233,5 +243,7 @@ def run_eval(
         run_index(settings, options)
     pool = EmbedderPool(device=settings.device, batch_size=settings.batch_size)
     with open_store(settings) as store:
-        results = evaluate(store, pool, name, folder, modes=modes, split=split)
+        results = evaluate(
+            store, pool, name, folder, modes=modes, split=split, fusion=settings.fusion()
+        )
     return {"dataset": folder.name, "collection": name, "model": settings.model, **results}

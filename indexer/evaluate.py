@@ -21,6 +21,7 @@ from ir_measures import RR, R, nDCG
 
 from corpusmap.embedding import EmbedderPool
 from corpusmap.errors import CorpusError
+from corpusmap.ranking import Fusion
 from corpusmap.search import search_collection
 from corpusmap.store import MilvusStore
 
@@ -71,11 +72,14 @@ def search_run(
     collection: str,
     queries: dict[str, str],
     mode: str,
+    fusion: Fusion | None = None,
 ) -> Run:
     """The top-100 documents of each query through the real search path."""
     run: Run = {}
     for query_id, text in queries.items():
-        hits = search_collection(store, embedders, collection, text, top_k=DEPTH, mode=mode)
+        hits = search_collection(
+            store, embedders, collection, text, top_k=DEPTH, mode=mode, fusion=fusion
+        )
         run[query_id] = {h.id: h.score for h in hits}
     return run
 
@@ -113,6 +117,7 @@ def evaluate(
     *,
     modes: Sequence[str],
     split: str = "test",
+    fusion: Fusion | None = None,
 ) -> dict[str, Any]:
     """Metrics of each mode and of exact search for the judged queries of a BEIR folder."""
     qrels = load_qrels(folder, split)
@@ -123,5 +128,6 @@ def evaluate(
     results: dict[str, Any] = {"queries": len(queries), "documents": store.count(collection)}
     results["exact"] = score_run(qrels, exact_run(store, embedders, collection, queries))
     for mode in modes:
-        results[mode] = score_run(qrels, search_run(store, embedders, collection, queries, mode))
+        run = search_run(store, embedders, collection, queries, mode, fusion)
+        results[mode] = score_run(qrels, run)
     return results

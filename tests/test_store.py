@@ -46,3 +46,19 @@ def test_reciprocal_rank_fusion_sums_over_rankings_per_document():
     assert [h.fields["id"] for h in fused] == ["b", "c", "a"]
     assert fused[0].score == 1 / (RRF_K + 2) + 1 / (RRF_K + 1)
     assert fused[0].fields["passage"] == 0  # kept from its best-ranked appearance
+
+
+def test_convex_fusion_weights_normalised_scores():
+    from corpusmap.ranking import Fusion, Hit, convex_fusion
+
+    dense = [Hit(0.9, {"id": "a", "from": "dense"}), Hit(0.5, {"id": "b", "from": "dense"})]
+    keyword = [Hit(12.0, {"id": "b", "from": "bm25"}), Hit(2.0, {"id": "c", "from": "bm25"})]
+    fused = convex_fusion(dense, keyword, top_k=3, alpha=0.8)
+    # a: 0.8 * 1 + 0.2 * 0 = 0.8; b: 0.8 * 0 + 0.2 * 1 = 0.2; c: 0 + 0.2 * 0 = 0.0
+    assert [(h.fields["id"], round(h.score, 6)) for h in fused] == [
+        ("a", 0.8),
+        ("b", 0.2),
+        ("c", 0.0),
+    ]
+    assert fused[1].fields["from"] == "dense"  # a document keeps its dense passage
+    assert [h.fields["id"] for h in Fusion("rrf").fuse(dense, keyword, 3)] == ["b", "a", "c"]

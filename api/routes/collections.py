@@ -73,6 +73,7 @@ def search(
         top_k=request.top_k,
         filters=request.filters(),
         mode=request.mode,
+        fusion=services.settings.fusion(),
     )
     return SearchResponse(
         collection=name,

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from corpusmap.ranking import Fusion
 
 
 class Settings(BaseSettings):
@@ -50,15 +53,34 @@ class Settings(BaseSettings):
         default_factory=list,
         description='Metadata fields searches may filter on (JSON list, e.g. ["category"]).',
     )
+    hybrid_fusion: Literal["convex", "rrf"] = Field(
+        default="convex",
+        description="How hybrid search fuses dense and BM25 rankings: convex (weighted, "
+        "normalised scores) or rrf (reciprocal rank fusion).",
+    )
+    hybrid_alpha: float = Field(
+        default=0.8, ge=0.0, le=1.0, description="Weight of dense scores in convex fusion."
+    )
     seed: int = Field(default=42, description="Seed for topic fitting.")
     min_topic_size: int | None = Field(
         default=None, ge=2, description="Smallest topic; default: from the corpus size."
+    )
+    max_outlier_share: float = Field(
+        default=0.10,
+        ge=0.0,
+        le=1.0,
+        description="Most documents left in the outlier topic -1 after a fit: outliers "
+        "nearest a topic centroid are reassigned to it until at most this share is left.",
     )
 
     public_url: str = Field(
         default="http://127.0.0.1:8000",
         description="Where the API is reached; written reports link documents there.",
     )
+
+    def fusion(self) -> Fusion:
+        """The hybrid search fusion these settings ask for."""
+        return Fusion(method=self.hybrid_fusion, alpha=self.hybrid_alpha)
 
     def resolved_milvus_uri(self) -> str:
         """The Milvus URI to open: the Lite file under data_dir unless one is set."""

@@ -21,7 +21,7 @@ from pymilvus import MilvusClient, MilvusException
 from corpusmap.documents import Document
 from corpusmap.errors import CollectionNotFoundError, StoreError
 from corpusmap.filters import doc_ids_filter
-from corpusmap.ranking import SEARCH_MODES, Hit, reciprocal_rank_fusion
+from corpusmap.ranking import SEARCH_MODES, Fusion, Hit
 from corpusmap.schema import (
     DOCUMENT_FIELDS,
     TOPICS_SUFFIX,
@@ -208,8 +208,12 @@ class MilvusStore:
         mode: str = "dense",
         top_k: int = 10,
         expression: str = "",
+        fusion: Fusion | None = None,
     ) -> list[Hit]:
-        """The `top_k` best documents (best passage each), filtered inside the search."""
+        """The `top_k` best documents (best passage each), filtered inside the search.
+
+        `hybrid` runs both searches and fuses them per document (see `Fusion`).
+        """
         self.meta(name)
         common: dict[str, Any] = {
             "limit": top_k,
@@ -237,14 +241,14 @@ class MilvusStore:
         elif mode == "hybrid":
             # Fused per document here: Milvus fuses per passage row, which splits a
             # document's score (and repeats it) when its best dense and BM25 passages differ.
-            candidates = max(2 * top_k, 50)
-            lists = [
+            candidates = max(2 * top_k, 100)
+            dense, keyword = (
                 self.search(
                     name, vector=vector, text=text, mode=m, top_k=candidates, expression=expression
                 )
                 for m in ("dense", "keyword")
-            ]
-            return reciprocal_rank_fusion(lists, top_k)
+            )
+            return (fusion or Fusion()).fuse(dense, keyword, top_k)
         else:
             raise ValueError(f"unknown search mode {mode!r}; use one of {SEARCH_MODES}")
         return [Hit(float(h["distance"]), _as_document(dict(h["entity"]))) for h in result[0]]
