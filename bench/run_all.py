@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bench import indexing, passages, retrieval
+from bench import indexing, passages, retrieval, topics
 
-BENCHMARKS = [indexing.main, retrieval.main, passages.main]
+BENCHMARKS = [indexing.main, retrieval.main, passages.main, topics.main]
 
 
 def main() -> None:

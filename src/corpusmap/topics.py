@@ -1,10 +1,13 @@
 """Topic modeling with BERTopic on vectors that are already embedded.
 
-`fit_topics` never embeds: it takes the vectors read back from Milvus, reduces
-them with a seeded UMAP, clusters with HDBSCAN and describes each cluster by
-c-TF-IDF keywords with English and patent boilerplate stop words removed.
-The fitted model is saved with safetensors (never pickle), with a JSON record
-of the seed, parameters, library versions and a corpus fingerprint.
+`fit_topics` never embeds documents. It clusters the vectors read back from
+Milvus with `corpusmap.clustering` (a spectral embedding of the exact k-NN graph,
+then HDBSCAN, then outliers reassigned down to a configurable share: the
+partition does not hinge on the seed), hands that partition to BERTopic as a
+manual topic model, and describes each topic by c-TF-IDF keywords with stop
+words removed and a label chosen by maximal marginal relevance. The fitted model
+is saved with safetensors (never pickle), with a JSON record of the seed,
+parameters, library versions and a corpus fingerprint.
 """
 
 from __future__ import annotations
@@ -22,75 +25,29 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from corpusmap.clustering import ClusterParams, centroids, cluster_documents, normalise
 from corpusmap.errors import ConfigError
 from corpusmap.topic_store import OUTLIER_TOPIC, TopicSummary
+from corpusmap.topic_words import (
+    CANDIDATES,
+    KEYWORDS,
+    PATENT_STOP_WORDS,
+    WordEmbedder,
+    build_vectorizer,
+    clean_keywords,
+    label_terms,
+)
+
+__all__ = ["KEYWORDS", "PATENT_STOP_WORDS", "TopicFit", "TopicParams", "fit_topics"]
 
 log = logging.getLogger(__name__)
 
-#: Words that carry no topic in patent claims and abstracts.
-PATENT_STOP_WORDS = frozenset(
-    [
-        "said",
-        "wherein",
-        "claim",
-        "claims",
-        "claimed",
-        "comprising",
-        "comprises",
-        "comprise",
-        "thereof",
-        "therein",
-        "thereto",
-        "whereby",
-        "herein",
-        "having",
-        "include",
-        "includes",
-        "including",
-        "plurality",
-        "first",
-        "second",
-        "third",
-        "least",
-        "portion",
-        "member",
-        "members",
-        "configured",
-        "method",
-        "methods",
-        "apparatus",
-        "device",
-        "system",
-        "according",
-        "provided",
-        "providing",
-        "present",
-        "invention",
-        "embodiment",
-        "embodiments",
-        "respective",
-        "respectively",
-        "further",
-        "disposed",
-        "adapted",
-        "unit",
-        "based",
-        "associated",
-    ]
-)
 MIN_DOCUMENTS = 30
 REPRESENTATIVES = 5
-KEYWORDS = 10
-
-
-@dataclass(frozen=True)
-class TopicParams:
-    """The parameters a fit used, recorded with the model."""
-
-    seed: int
-    min_topic_size: int
-    n_neighbors: int = 15
-    n_components: int = 5
+DEFAULT_MAX_OUTLIER_SHARE = 0.10
+#: The parameters a fit used, recorded with the model.
+TopicParams = ClusterParams
+_VERSIONED = ("bertopic", "hdbscan", "scikit-learn", "scipy", "numpy")
 
 
 @dataclass
@@ -102,52 +59,41 @@ class TopicFit:
     vectors: npt.NDArray[np.float32]
     model: Any
     params: TopicParams
+    outlier_share_before: float = 0.0
+    selection: str = "eom"
 
     @property
     def outlier_share(self) -> float:
-        """Share of documents in the outlier topic -1."""
+        """Share of documents in the outlier topic -1 (after reassignment)."""
         if not self.assignments:
             return 0.0
         return sum(t == OUTLIER_TOPIC for t in self.assignments.values()) / len(self.assignments)
 
+    @property
+    def topic_count(self) -> int:
+        """Number of topics, the outlier topic not counted."""
+        return sum(1 for s in self.summaries if s.topic_id != OUTLIER_TOPIC)
+
 
 def default_min_topic_size(n_docs: int) -> int:
     """A smallest-topic size that grows with the corpus (10 for small ones)."""
-    return max(10, round(math.sqrt(n_docs) / 2))
+    return max(10, round(math.sqrt(n_docs) / 4))
 
 
-def _build_model(params: TopicParams, n_docs: int) -> Any:
+def _build_model(n_docs: int) -> Any:
+    """A BERTopic that takes a given partition (`y`) and only describes it."""
     from bertopic import BERTopic
+    from bertopic.cluster import BaseCluster
+    from bertopic.dimensionality import BaseDimensionalityReduction
     from bertopic.vectorizers import ClassTfidfTransformer
-    from hdbscan import HDBSCAN
-    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
-    from umap import UMAP
 
-    vectorizer = CountVectorizer(
-        stop_words=sorted(ENGLISH_STOP_WORDS | PATENT_STOP_WORDS),
-        ngram_range=(1, 2),
-        # Words only: patent reference numerals such as "( 12 )" are noise.
-        token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z\-]+[a-zA-Z]\b",
-        min_df=2 if n_docs >= 100 else 1,
-    )
     return BERTopic(
         embedding_model=None,
-        umap_model=UMAP(
-            n_neighbors=params.n_neighbors,
-            n_components=params.n_components,
-            min_dist=0.0,
-            metric="cosine",
-            random_state=params.seed,
-        ),
-        hdbscan_model=HDBSCAN(
-            min_cluster_size=params.min_topic_size,
-            metric="euclidean",
-            cluster_selection_method="eom",
-            prediction_data=False,
-        ),
-        vectorizer_model=vectorizer,
+        umap_model=BaseDimensionalityReduction(),
+        hdbscan_model=BaseCluster(),
+        vectorizer_model=build_vectorizer(n_docs),
         ctfidf_model=ClassTfidfTransformer(reduce_frequent_words=True),
-        top_n_words=KEYWORDS,
+        top_n_words=CANDIDATES,
         calculate_probabilities=False,
     )
 
@@ -159,54 +105,80 @@ def fit_topics(
     *,
     seed: int = 42,
     min_topic_size: int | None = None,
+    max_outlier_share: float = DEFAULT_MAX_OUTLIER_SHARE,
+    embedder: WordEmbedder | None = None,
 ) -> TopicFit:
-    """Fit BERTopic on given vectors (no embedding) and summarise each topic."""
+    """Cluster given vectors (no document embedding), then describe each topic.
+
+    `embedder` (the collection's model) embeds candidate keywords to pick labels;
+    without one, labels are the first distinct c-TF-IDF keywords.
+    """
     if len(ids) < MIN_DOCUMENTS:
         raise ConfigError(f"topics need at least {MIN_DOCUMENTS} documents, got {len(ids)}")
     params = TopicParams(
-        seed=seed, min_topic_size=min_topic_size or default_min_topic_size(len(ids))
+        seed=seed,
+        min_topic_size=min_topic_size or default_min_topic_size(len(ids)),
+        max_outlier_share=max_outlier_share,
     )
-    model = _build_model(params, len(ids))
     log.info("fitting topics on %d documents (%s)", len(ids), params)
-    labels, _ = model.fit_transform(list(texts), embeddings=vectors)
-    labels_arr = np.asarray(labels, dtype=np.int64)
-    topic_ids = sorted(set(labels_arr.tolist()))
-    topic_vectors = np.stack([_centroid(vectors[labels_arr == t]) for t in topic_ids])
-    summaries = [
-        _summarise(model, t, ids, vectors, labels_arr, topic_vectors[i])
-        for i, t in enumerate(topic_ids)
-    ]
-    assignments = dict(zip(ids, labels_arr.tolist(), strict=True))
-    return TopicFit(assignments, summaries, topic_vectors.astype(np.float32), model, params)
-
-
-def _centroid(members: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
-    mean = members.mean(axis=0)
-    norm = float(np.linalg.norm(mean))
-    return (mean / norm if norm > 0 else mean).astype(np.float32)
-
-
-def _summarise(
-    model: Any,
-    topic: int,
-    ids: Sequence[str],
-    vectors: npt.NDArray[np.float32],
-    labels: npt.NDArray[np.int64],
-    centroid: npt.NDArray[np.float32],
-) -> TopicSummary:
-    """Keywords, a readable label and the documents nearest the topic's centroid."""
-    words = model.get_topic(topic) or []
-    keywords = [(str(w), round(float(s), 6)) for w, s in words if w][:KEYWORDS]
-    members = np.flatnonzero(labels == topic)
-    nearest = members[np.argsort(-(vectors[members] @ centroid))[:REPRESENTATIVES]]
-    label = "outliers" if topic == OUTLIER_TOPIC else ", ".join(w for w, _ in keywords[:3])
-    return TopicSummary(
-        topic_id=topic,
-        label=label or f"topic {topic}",
-        size=int(members.size),
-        keywords=keywords,
-        representative_ids=[ids[i] for i in nearest],
+    unit = normalise(vectors)
+    clustering = cluster_documents(unit, params)
+    model = _build_model(len(ids))
+    model.fit(list(texts), embeddings=unit, y=clustering.labels)
+    labels = np.asarray(model.topics_, dtype=np.int64)
+    topic_ids, topic_vectors = _topic_vectors(unit, labels)
+    summaries = _summaries(model, topic_ids, ids, unit, labels, topic_vectors, embedder)
+    assignments = dict(zip(ids, labels.tolist(), strict=True))
+    return TopicFit(
+        assignments,
+        summaries,
+        topic_vectors,
+        model,
+        params,
+        outlier_share_before=clustering.outlier_share_before,
+        selection=clustering.selection,
     )
+
+
+def _topic_vectors(
+    unit: npt.NDArray[np.float32], labels: npt.NDArray[np.int64]
+) -> tuple[list[int], npt.NDArray[np.float32]]:
+    """Topic ids (the outlier topic first, if any) and unit-length centroids."""
+    topic_ids, centres = centroids(unit, labels)
+    if (labels == OUTLIER_TOPIC).any():
+        outlier_centre = normalise(unit[labels == OUTLIER_TOPIC].mean(axis=0, keepdims=True))
+        return [OUTLIER_TOPIC, *topic_ids], np.vstack([outlier_centre, centres])
+    return topic_ids, centres
+
+
+def _summaries(
+    model: Any,
+    topic_ids: list[int],
+    ids: Sequence[str],
+    unit: npt.NDArray[np.float32],
+    labels: npt.NDArray[np.int64],
+    topic_vectors: npt.NDArray[np.float32],
+    embedder: WordEmbedder | None,
+) -> list[TopicSummary]:
+    """Keywords, a readable label and the documents nearest each topic's centroid."""
+    candidates = [clean_keywords(model.get_topic(t) or [], CANDIDATES) for t in topic_ids]
+    pools = [[w for w, _ in c[:KEYWORDS]] for c in candidates]
+    terms = label_terms(pools, topic_vectors, embedder)
+    summaries = []
+    for i, topic in enumerate(topic_ids):
+        members = np.flatnonzero(labels == topic)
+        nearest = members[np.argsort(-(unit[members] @ topic_vectors[i]), kind="stable")]
+        label = "outliers" if topic == OUTLIER_TOPIC else ", ".join(terms[i])
+        summaries.append(
+            TopicSummary(
+                topic_id=topic,
+                label=label or f"topic {topic}",
+                size=int(members.size),
+                keywords=candidates[i][:KEYWORDS],
+                representative_ids=[ids[j] for j in nearest[:REPRESENTATIVES]],
+            )
+        )
+    return summaries
 
 
 def corpus_fingerprint(ids: Sequence[str], texts: Sequence[str]) -> str:
@@ -228,11 +200,15 @@ def save_topic_model(fit: TopicFit, path: Path, *, embedding_model: str, fingerp
     )
     record = {
         "params": asdict(fit.params),
+        "method": "exact cosine k-NN graph -> spectral embedding -> HDBSCAN "
+        "-> outliers to nearest centroid -> BERTopic c-TF-IDF",
+        "cluster_selection": fit.selection,
         "embedding_model": embedding_model,
         "documents": len(fit.assignments),
-        "topics": sum(1 for s in fit.summaries if s.topic_id != OUTLIER_TOPIC),
+        "topics": fit.topic_count,
+        "outlier_share_before": round(fit.outlier_share_before, 4),
         "outlier_share": round(fit.outlier_share, 4),
         "corpus_fingerprint": fingerprint,
-        "versions": {p: version(p) for p in ("bertopic", "umap-learn", "hdbscan", "numpy")},
+        "versions": {p: version(p) for p in _VERSIONED},
     }
     (path / "corpusmap_topics.json").write_text(json.dumps(record, indent=2))

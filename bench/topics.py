@@ -1,0 +1,126 @@
+"""Topic quality and stability: corpusmap's topics versus plain BERTopic defaults.
+
+Both fit the SAME MiniLM vectors in the same run, on AG News (7,600 test texts,
+4 labels) and on the 1,100 PatentSBERTa claims (label: the CPC section most of a
+claim's subclasses fall in, ties alphabetical). Each is fitted with 5 seeds:
+`seed_ari` is the mean pairwise ARI of their assignments (outliers as one
+cluster), `min_topics_over_seeds` the fewest topics; every other figure is the
+seed-42 fit's. BERTopic defaults are `BERTopic(embedding_model=None)` with its
+default UMAP given `random_state=seed` (otherwise runs are not repeatable).
+Vectors are cached in bench/.cache/. Run: `.venv/bin/python -m bench.topics`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from bench.common import write_result
+from bench.topic_corpora import CORPORA, Corpus, load_corpus
+from corpusmap.topic_metrics import evaluate_topics, label_agreement
+from corpusmap.topic_words import PATENT_STOP_WORDS
+from corpusmap.topics import fit_topics
+
+SEEDS = (42, 7, 0, 1, 2)
+Fit = tuple[list[int], dict[int, list[str]]]
+
+
+def corpusmap_fit(corpus: Corpus, seed: int) -> Fit:
+    """corpusmap's fit: assignments in document order and top terms per topic."""
+    fit = fit_topics(corpus.ids, corpus.texts, corpus.vectors, seed=seed)
+    terms = {s.topic_id: [w for w, _ in s.keywords] for s in fit.summaries}
+    return [fit.assignments[i] for i in corpus.ids], terms
+
+
+def bertopic_default_fit(corpus: Corpus, seed: int) -> Fit:
+    """Plain BERTopic defaults on the same vectors, its UMAP seeded."""
+    from bertopic import BERTopic
+    from umap import UMAP
+
+    umap = UMAP(
+        n_neighbors=15,
+        n_components=5,
+        min_dist=0.0,
+        metric="cosine",
+        low_memory=False,
+        random_state=seed,
+    )
+    model = BERTopic(embedding_model=None, umap_model=umap)
+    topics, _ = model.fit_transform(corpus.texts, embeddings=corpus.vectors)
+    terms = {t: [w for w, _ in model.get_topic(t) or []] for t in set(topics)}
+    return [int(t) for t in topics], terms
+
+
+def _stop_words(corpus: str) -> frozenset[str]:
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    extra = PATENT_STOP_WORDS if corpus == "patent_claims" else frozenset()
+    return frozenset(ENGLISH_STOP_WORDS) | extra
+
+
+def measure(corpus: Corpus, fit: Callable[[Corpus, int], Fit]) -> tuple[dict, dict]:
+    """The figures of one method on one corpus, and details (per-seed counts, times)."""
+    from sklearn.metrics import adjusted_rand_score
+
+    runs, seconds = [], []
+    for seed in SEEDS:
+        started = time.perf_counter()
+        runs.append(fit(corpus, seed))
+        seconds.append(time.perf_counter() - started)
+    assignments, terms = runs[0]
+    metrics = evaluate_topics(
+        assignments, terms, corpus.texts, labels=corpus.labels, stop=_stop_words(corpus.name)
+    )
+    pairs = itertools.combinations([r[0] for r in runs], 2)
+    topics_per_seed = [len(set(r[0]) - {-1}) for r in runs]
+    figures = {
+        "outlier_share": round(metrics["outlier_share"], 4),
+        "nmi": round(metrics["nmi"], 4),
+        "ari": round(metrics["ari"], 4),
+        "npmi": round(metrics["npmi"], 4),
+        "diversity": round(metrics["diversity"], 4),
+        "topics": metrics["topics"],
+        "seed_ari": round(float(np.mean([adjusted_rand_score(a, b) for a, b in pairs])), 4),
+        "min_topics_over_seeds": min(topics_per_seed),
+    }
+    nmi_per_seed = [label_agreement(r[0], corpus.labels)["nmi"] for r in runs]
+    details = {
+        "topics_per_seed": dict(zip(map(str, SEEDS), topics_per_seed, strict=True)),
+        "nmi_per_seed": dict(
+            zip(map(str, SEEDS), (round(v, 4) for v in nmi_per_seed), strict=True)
+        ),
+        "stop_words_in_top10": metrics["stop_words_in_top_terms"],
+        "fit_seconds_median": round(float(np.median(seconds)), 2),
+        "first_fit_seconds": round(seconds[0], 2),
+    }
+    return figures, details
+
+
+def main() -> None:
+    """Measure both methods on both corpora and write bench/results/topics.json."""
+    results: dict[str, Any] = {}
+    details: dict[str, Any] = {}
+    for name in CORPORA:
+        corpus = load_corpus(name)
+        results[name], details[name] = {}, {"documents": len(corpus.ids)}
+        for method, fit in (
+            ("corpusmap", corpusmap_fit),
+            ("bertopic_default", bertopic_default_fit),
+        ):
+            results[name][method], details[name][method] = measure(corpus, fit)
+            print(name, method, results[name][method], flush=True)
+    setup = {
+        "seeds": list(SEEDS),
+        "embedding_model": "all-MiniLM-L6-v2 (minilm)",
+        "labels": {"ag_news": "label field", "patent_claims": "main CPC section"},
+        "npmi": "gensim c_npmi, window 10, sklearn default tokens, top-10 terms",
+    }
+    write_result("topics", {**results, "details": details, "setup": setup})
+
+
+if __name__ == "__main__":
+    main()

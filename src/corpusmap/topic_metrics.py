@@ -1,0 +1,137 @@
+"""Topic quality: topic count, outlier share, diversity, NPMI coherence, NMI/ARI against labels.
+
+- Diversity (Dieng et al. 2020): unique terms among all topics' top-10 terms over
+  10 x topics; 1.0 when no two topics share a term.
+- NPMI: gensim's `CoherenceModel(coherence="c_npmi")` (sliding window of 10 tokens)
+  over the corpus texts, tokenized the way scikit-learn's CountVectorizer does by
+  default (lowercase `\\w\\w+`), so topic words of any topic model are scored on the
+  same footing. Phrases ("golf club") are scored as their words; a topic needs two
+  words that occur in the corpus.
+- NMI (arithmetic normalisation) and ARI from scikit-learn against one class label
+  per document; documents without a label are left out, the outlier topic -1 counts
+  as one cluster.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+OUTLIER = -1
+TOP_N = 10
+_TOKEN = re.compile(r"(?u)\b\w\w+\b")
+
+
+def tokenize(text: str) -> list[str]:
+    """Lowercase tokens as scikit-learn's default CountVectorizer makes them."""
+    return _TOKEN.findall(text.lower())
+
+
+def topic_tokens(terms: Sequence[str], top_n: int = TOP_N) -> list[str]:
+    """The distinct words of a topic's first `top_n` terms, phrases split into words."""
+    words = [w for term in terms[:top_n] for w in tokenize(term)]
+    return list(dict.fromkeys(words))
+
+
+def topic_diversity(topics: Sequence[Sequence[str]], top_n: int = TOP_N) -> float:
+    """Share of distinct terms among all topics' top-`top_n` terms (0 without topics)."""
+    terms = [t for topic in topics for t in list(topic)[:top_n]]
+    return len(set(terms)) / len(terms) if terms else 0.0
+
+
+def npmi_coherence(
+    topics: Sequence[Sequence[str]],
+    texts: Iterable[str],
+    *,
+    top_n: int = TOP_N,
+    window_size: int | None = None,
+) -> float | None:
+    """Mean NPMI of the topics over `texts` (gensim c_npmi); None when no topic can be scored."""
+    from gensim.corpora import Dictionary
+    from gensim.models.coherencemodel import CoherenceModel
+
+    tokenized = [tokenize(t) for t in texts]
+    dictionary = Dictionary(tokenized)
+    scored = [
+        words
+        for words in (topic_tokens(t, top_n) for t in topics)
+        if len([w for w in words if w in dictionary.token2id]) >= 2
+    ]
+    scored = [[w for w in words if w in dictionary.token2id] for words in scored]
+    if not scored:
+        return None
+    model = CoherenceModel(
+        topics=scored,
+        texts=tokenized,
+        dictionary=dictionary,
+        coherence="c_npmi",
+        topn=top_n,
+        window_size=window_size,
+        processes=1,
+    )
+    return float(model.get_coherence())
+
+
+def stop_words_in(
+    topics: Sequence[Sequence[str]], stop: Iterable[str], top_n: int = TOP_N
+) -> list[str]:
+    """Stop words found in any topic's top-`top_n` terms (words of phrases included), sorted."""
+    banned = set(stop)
+    return sorted({w for t in topics for w in topic_tokens(t, top_n) if w in banned})
+
+
+def outlier_share(assignments: Sequence[int]) -> float:
+    """Share of documents in the outlier topic -1."""
+    return sum(a == OUTLIER for a in assignments) / len(assignments) if assignments else 0.0
+
+
+def topic_count(assignments: Iterable[int]) -> int:
+    """Number of distinct topics, the outlier topic not counted."""
+    return len(set(assignments) - {OUTLIER})
+
+
+def label_agreement(assignments: Sequence[int], labels: Sequence[str | None]) -> dict[str, Any]:
+    """NMI and ARI of topics against class labels, over the documents that have a label."""
+    from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
+
+    pairs = [(a, lab) for a, lab in zip(assignments, labels, strict=True) if lab]
+    if not pairs:
+        return {"labelled_documents": 0, "classes": 0, "nmi": None, "ari": None}
+    topics, classes = zip(*pairs, strict=True)
+    return {
+        "labelled_documents": len(pairs),
+        "classes": len(set(classes)),
+        "nmi": float(normalized_mutual_info_score(classes, topics)),
+        "ari": float(adjusted_rand_score(classes, topics)),
+    }
+
+
+def main_cpc_section(codes: Sequence[str]) -> str:
+    """The CPC section most of a document's codes fall in (ties: alphabetical); "" for none."""
+    counts = Counter(c[0].upper() for c in codes if c)
+    return min(counts, key=lambda s: (-counts[s], s)) if counts else ""
+
+
+def evaluate_topics(
+    assignments: Sequence[int],
+    topic_terms: Mapping[int, Sequence[str]],
+    texts: Sequence[str],
+    *,
+    labels: Sequence[str | None] | None = None,
+    stop: Iterable[str] = (),
+) -> dict[str, Any]:
+    """Every metric for one topic assignment (`topic_terms`: terms per topic, best first)."""
+    terms = [list(topic_terms[t]) for t in sorted(topic_terms) if t != OUTLIER]
+    result: dict[str, Any] = {
+        "documents": len(assignments),
+        "topics": topic_count(assignments),
+        "outlier_share": outlier_share(assignments),
+        "diversity": topic_diversity(terms),
+        "npmi": npmi_coherence(terms, texts),
+        "stop_words_in_top_terms": stop_words_in(terms, stop),
+    }
+    if labels is not None:
+        result.update(label_agreement(assignments, labels))
+    return result
