@@ -212,3 +212,62 @@ class NearTopic(Topic):
     """A topic near a query, with its cosine similarity."""
 
     score: float
+
+
+class TopicSeries(BaseModel):
+    """Documents of one topic per time bin."""
+
+    topic: int
+    label: str | None
+    counts: list[int] = Field(description="Documents per bin, aligned with `bins`.")
+
+
+class TopicsOverTime(BaseModel):
+    """Documents per topic per time bin (dated documents only)."""
+
+    interval: Literal["year", "month"]
+    undated: int = Field(description="Documents left out because they have no date.")
+    bins: list[str] = Field(description="'2016' (year) or '2016-03' (month), without gaps.")
+    series: list[TopicSeries] = Field(description="One per topic, largest first, outliers last.")
+
+
+class HierarchyLeaf(BaseModel):
+    """A topic at the bottom of the hierarchy."""
+
+    topic: int
+    label: str
+    size: int
+
+
+class HierarchyNode(BaseModel):
+    """A merge of topics: the topics under it and the cosine distance they merged at."""
+
+    id: int
+    topics: list[int]
+    distance: float
+    children: list[HierarchyNode | HierarchyLeaf]
+
+
+class TopicAssignRequest(BaseModel):
+    """A text to place among a collection's topics."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(min_length=1, max_length=20_000, description="Text to assign.")
+    top_k: int = Field(3, ge=1, le=10, description="Number of nearest topics to return.")
+
+    @field_validator("text")
+    @classmethod
+    def _text_has_content(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("text must contain text")
+        return value
+
+
+class TopicAssignment(BaseModel):
+    """The topic a text belongs to and the topics nearest to it."""
+
+    topic: int = Field(description="Best topic, or -1 when no centroid is near enough.")
+    label: str | None
+    threshold: float = Field(description="Least cosine similarity for a topic to be assigned.")
+    topics: list[NearTopic] = Field(description="Nearest topics, best first.")

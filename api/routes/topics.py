@@ -1,17 +1,38 @@
-"""Topic clusters: list, topics near a query, detail and documents of a topic."""
+"""Topic clusters: list, topics near a query, detail and documents of a topic, topics
+over time, the topic hierarchy and assigning a text to a topic."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import HTMLResponse
 
 from api.deps import EmbeddersDep, StoreDep
-from api.schemas import MAX_TOPIC_ID, Hit, Keyword, NearTopic, Topic, TopicDetail, TopicDocuments
+from api.schemas import (
+    MAX_TOPIC_ID,
+    HierarchyLeaf,
+    HierarchyNode,
+    Hit,
+    Keyword,
+    NearTopic,
+    Topic,
+    TopicAssignment,
+    TopicAssignRequest,
+    TopicDetail,
+    TopicDocuments,
+    TopicSeries,
+    TopicsOverTime,
+)
 from corpusmap.reports import build_topic_report
 from corpusmap.search import to_hit, topic_labels
 from corpusmap.topic_store import TopicStore, TopicSummary
+from corpusmap.topic_views import (
+    ASSIGN_MIN_SIMILARITY,
+    assigned_topic,
+    topic_hierarchy_of,
+    topics_over_time_of,
+)
 
 router = APIRouter(tags=["topics"])
 
@@ -55,6 +76,55 @@ def topics_near_query(
         NearTopic(**_topic(summary, total).model_dump(), score=round(score, 6))
         for summary, score in topics.nearest_topics(name, vector, top_k)
     ]
+
+
+# Literal paths first: declared after /topics/{topic_id}, they would be parsed as ids.
+@router.get("/collections/{name}/topics/over-time")
+def topics_over_time(
+    name: str,
+    store: StoreDep,
+    interval: Annotated[Literal["year", "month"], Query(description="Bin size.")] = "year",
+) -> TopicsOverTime:
+    """Documents per topic per year or month; undated documents are counted apart."""
+    view, summaries = topics_over_time_of(store, name, interval)
+    labels: dict[int, str | None] = {t.topic_id: t.label for t in summaries}
+    return TopicsOverTime(
+        interval=view.interval,
+        undated=view.undated,
+        bins=view.bins,
+        series=[
+            TopicSeries(topic=t, label=labels.get(t), counts=c) for t, c in view.counts.items()
+        ],
+    )
+
+
+@router.get("/collections/{name}/topics/hierarchy", response_model=HierarchyNode | HierarchyLeaf)
+def topics_hierarchy(name: str, store: StoreDep) -> dict[str, Any]:
+    """Topics merged bottom-up by centroid similarity (average linkage, cosine distance);
+    leaves are topics, the outlier topic is left out."""
+    return topic_hierarchy_of(store, name)
+
+
+@router.post("/collections/{name}/topics/assign")
+def assign_topic(
+    name: str, request: TopicAssignRequest, store: StoreDep, embedders: EmbeddersDep
+) -> TopicAssignment:
+    """The topic whose centroid is nearest to a text (-1 when none is near enough)."""
+    topics = TopicStore(store)
+    summaries = topics.list_topics(name)  # also: 404 before any embedding work
+    total = sum(t.size for t in summaries)
+    vector = embedders.get(store.meta(name).model).embed_query(request.text)
+    nearest = topics.nearest_topics(name, vector, request.top_k)
+    best = assigned_topic(nearest)
+    return TopicAssignment(
+        topic=best,
+        label=next((t.label for t in summaries if t.topic_id == best), None),
+        threshold=ASSIGN_MIN_SIMILARITY,
+        topics=[
+            NearTopic(**_topic(summary, total).model_dump(), score=round(score, 6))
+            for summary, score in nearest
+        ],
+    )
 
 
 @router.get("/collections/{name}/topics/{topic_id}")

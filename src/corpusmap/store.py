@@ -254,11 +254,12 @@ class MilvusStore:
         return [Hit(float(h["distance"]), _as_document(dict(h["entity"]))) for h in result[0]]
 
     def iter_rows(
-        self, name: str, fields: Sequence[str], *, batch_size: int = 1000
+        self, name: str, fields: Sequence[str], *, batch_size: int = 1000, expression: str = ""
     ) -> Iterator[list[dict[str, Any]]]:
-        """Every row of a collection in batches, with the given fields."""
+        """Every row of a collection (matching a safely built expression, if given) in
+        batches, with the given fields."""
         iterator = self.client.query_iterator(
-            name, batch_size=batch_size, output_fields=list(fields)
+            name, batch_size=batch_size, output_fields=list(fields), filter=expression
         )
         try:
             while batch := iterator.next():

@@ -102,6 +102,19 @@ class TopicStore:
             raise TopicNotFoundError(f"collection {collection!r} has no topic {topic_id}")
         return TopicSummary.from_row(rows[0])
 
+    def topic_vectors(self, collection: str) -> tuple[list[TopicSummary], npt.NDArray[np.float32]]:
+        """The non-outlier topics (by id) and their unit-length centroid vectors, aligned."""
+        rows = self.client.query(
+            self._name(collection),
+            filter=f"topic_id != {OUTLIER_TOPIC}",
+            output_fields=[*_TOPIC_FIELDS, "vector"],
+        )
+        rows = sorted(rows, key=lambda r: int(r["topic_id"]))
+        summaries = [TopicSummary.from_row(r) for r in rows]
+        if not rows:
+            return [], np.zeros((0, 0), dtype=np.float32)
+        return summaries, np.asarray([r["vector"] for r in rows], dtype=np.float32)
+
     def nearest_topics(
         self, collection: str, vector: npt.NDArray[np.float32], top_k: int
     ) -> list[tuple[TopicSummary, float]]:
