@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 
 # Tests never reach the hub: the default model loads from its wheel.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -79,3 +80,12 @@ def claims_store(claims_index: ClaimsIndex) -> Iterator[MilvusStore]:
     """The claims index opened for one test (Lite allows one open client at a time)."""
     with MilvusStore(claims_index.settings.resolved_milvus_uri()) as opened:
         yield opened
+
+
+@pytest.fixture(scope="module")
+def client(claims_index: ClaimsIndex) -> Iterator[TestClient]:
+    """The API app over the claims index, per test module (one Lite client at a time)."""
+    from api.main import create_app
+
+    with TestClient(create_app(claims_index.settings), raise_server_exceptions=False) as test:
+        yield test

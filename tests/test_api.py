@@ -2,21 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 
-from api.main import create_app
-from tests.conftest import CLAIM_FILES, ClaimsIndex
-
-
-@pytest.fixture(scope="module")
-def client(claims_index: ClaimsIndex) -> Iterator[TestClient]:
-    app = create_app(claims_index.settings)
-    with TestClient(app, raise_server_exceptions=False) as test_client:
-        yield test_client
+from tests.conftest import CLAIM_FILES
 
 
 @pytest.fixture(scope="module")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -10,7 +9,6 @@ import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 
-from api.main import create_app
 from corpusmap.topic_store import TopicSummary
 from corpusmap.topic_views import (
     ASSIGN_MIN_SIMILARITY,
@@ -19,7 +17,7 @@ from corpusmap.topic_views import (
     topic_hierarchy,
     topics_over_time,
 )
-from tests.conftest import CLAIM_FILES, ClaimsIndex
+from tests.conftest import CLAIM_FILES
 
 # -- pure functions ----------------------------------------------------------------------
 ROWS = [
@@ -104,13 +102,6 @@ def _leaves(node: dict[str, Any]) -> list[int]:
 
 
 # -- HTTP over the real claims index ---------------------------------------------------------
-@pytest.fixture(scope="module")
-def client(claims_index: ClaimsIndex) -> Iterator[TestClient]:
-    app = create_app(claims_index.settings)
-    with TestClient(app, raise_server_exceptions=False) as test_client:
-        yield test_client
-
-
 @pytest.fixture(scope="module")
 def topics(client: TestClient) -> list[dict[str, Any]]:
     return client.get("/collections/claims/topics").json()
