@@ -101,7 +101,7 @@ def run_index(settings: Settings, options: IndexOptions) -> dict[str, Any]:
         }
         if options.fit_topics:
             try:
-                summary["topics"] = _fit(store, settings, collection)
+                summary["topics"] = _fit(store, settings, collection, embedder)
             except ConfigError as exc:  # e.g. too few documents: the index itself is fine
                 log.warning("topics skipped: %s", exc)
                 summary["topics"] = {"skipped": str(exc)}
@@ -115,7 +115,9 @@ def run_topics(settings: Settings, collection: str) -> dict[str, Any]:
         return {"collection": collection, "topics": _fit(store, settings, collection)}
 
 
-def _fit(store: MilvusStore, settings: Settings, collection: str) -> dict[str, Any]:
+def _fit(
+    store: MilvusStore, settings: Settings, collection: str, embedder: Embedder | None = None
+) -> dict[str, Any]:
     fit = fit_and_store_topics(
         store,
         collection,
@@ -123,6 +125,7 @@ def _fit(store: MilvusStore, settings: Settings, collection: str) -> dict[str, A
         seed=settings.seed,
         min_topic_size=settings.min_topic_size,
         max_outlier_share=settings.max_outlier_share,
+        embedder=embedder,
     )
     report = settings.report_path(collection)
     report.parent.mkdir(parents=True, exist_ok=True)

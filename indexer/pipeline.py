@@ -126,9 +126,14 @@ def fit_and_store_topics(
     seed: int,
     min_topic_size: int | None = None,
     max_outlier_share: float = DEFAULT_MAX_OUTLIER_SHARE,
+    embedder: Embedder | None = None,
     progress: bool = True,
 ) -> TopicFit:
-    """Fit topics on the stored vectors, write each document's topic, save the model."""
+    """Fit topics on the stored vectors, write each document's topic, save the model.
+
+    `embedder` (the collection's model, already loaded by an index run) embeds
+    candidate label keywords; without it the model is loaded here.
+    """
     ids, texts, vectors = read_stored_vectors(store, collection, progress=progress)
     fit = fit_topics(
         ids,
@@ -137,7 +142,7 @@ def fit_and_store_topics(
         seed=seed,
         min_topic_size=min_topic_size,
         max_outlier_share=max_outlier_share,
-        embedder=label_embedder(store.meta(collection).model),
+        embedder=embedder or label_embedder(store.meta(collection).model),
     )
     written = store.set_topics(collection, fit.assignments)
     TopicStore(store).replace(collection, fit.summaries, fit.vectors)

@@ -132,8 +132,9 @@ def get_topic(name: str, topic_id: TopicId, store: StoreDep) -> TopicDetail:
     """A topic's weighted keywords, size and representative documents."""
     topics = TopicStore(store)
     summary = topics.get_topic(name, topic_id)
-    total = sum(t.size for t in topics.list_topics(name))
-    labels = topic_labels(store, name)
+    summaries = topics.list_topics(name)
+    total = sum(t.size for t in summaries)
+    labels = {t.topic_id: t.label for t in summaries}
     rows = {r["id"]: r for r in store.get_documents(name, summary.representative_ids)}
     representatives = [
         Hit(**vars(to_hit(rows[i], 1.0, labels))) for i in summary.representative_ids if i in rows
