@@ -18,7 +18,7 @@ from corpusmap.embedding import Embedder, resolve_model, unit_mean
 from corpusmap.errors import ModelLoadError
 from corpusmap.passages import PassageSplitter
 from corpusmap.schema import CollectionMeta
-from corpusmap.store import MilvusStore
+from corpusmap.store import MilvusStore, group_passages
 from corpusmap.topic_store import TopicStore
 from corpusmap.topics import (
     DEFAULT_MAX_OUTLIER_SHARE,
@@ -103,19 +103,14 @@ def read_stored_vectors(
     A document of several passages gets their joined text and the normalised
     mean of their vectors.
     """
-    parts: dict[str, list[tuple[int, str, list[float]]]] = {}
-    total = store.count(collection)
-    with tqdm(total=total, desc="read vectors", unit="doc", disable=not progress) as bar:
-        for batch in store.iter_rows(collection, ["doc_id", "passage", "text", "vector"]):
-            for row in batch:
-                parts.setdefault(row["doc_id"], []).append(
-                    (row["passage"], row["text"], row["vector"])
-                )
-                bar.update(row["passage"] == 0)
-    ids = sorted(parts)
-    texts = ["".join(t for _, t, _ in sorted(parts[i])) for i in ids]
-    vectors = np.stack([unit_mean([v for _, _, v in parts[i]]) for i in ids]) if ids else None
-    return ids, texts, np.zeros((0, 0), np.float32) if vectors is None else vectors
+    rows = store.iter_passages(collection, ["text", "vector"])
+    total = store.count_where(collection, "")
+    counted = tqdm(rows, total=total, desc="read vectors", unit="passage", disable=not progress)
+    parts = group_passages(counted)
+    ids = list(parts)
+    texts = ["".join(p["text"] for p in parts[i]) for i in ids]
+    vectors = [unit_mean([p["vector"] for p in parts[i]]) for i in ids]
+    return ids, texts, np.stack(vectors) if vectors else np.zeros((0, 0), np.float32)
 
 
 def fit_and_store_topics(

@@ -7,7 +7,7 @@ from typing import Any
 
 from corpusmap.config import Settings
 from corpusmap.errors import ConfigError
-from corpusmap.store import MilvusStore
+from corpusmap.store import MilvusStore, group_passages
 from corpusmap.topic_metrics import evaluate_topics, main_cpc_section
 from corpusmap.topic_store import TopicStore
 from corpusmap.topic_words import stop_words
@@ -36,14 +36,9 @@ class StoredDocuments:
 
 def read_documents(store: MilvusStore, collection: str) -> StoredDocuments:
     """Every document of a collection with its topic, read back from Milvus."""
-    rows: dict[str, list[dict[str, Any]]] = {}
-    fields = ["doc_id", "passage", "text", "topic", "labels", "cpc"]
-    for batch in store.iter_rows(collection, fields):
-        for row in batch:
-            rows.setdefault(row["doc_id"], []).append(row)
+    passages = store.iter_passages(collection, ["text", "topic", "labels", "cpc"])
     docs = StoredDocuments()
-    for doc_id in sorted(rows):
-        parts = sorted(rows[doc_id], key=lambda r: r["passage"])
+    for doc_id, parts in group_passages(passages).items():
         docs.ids.append(doc_id)
         docs.texts.append("".join(p["text"] for p in parts))
         docs.topics.append(int(parts[0]["topic"]))

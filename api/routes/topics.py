@@ -68,14 +68,25 @@ def topics_near_query(
     top_k: Annotated[int, Query(ge=1, le=50)] = 5,
 ) -> list[NearTopic]:
     """The topics whose centroids are nearest to a free-text query."""
+    _, _, near = _near_topics(store, embedders, name, query, top_k)
+    return near
+
+
+def _near_topics(
+    store: StoreDep, embedders: EmbeddersDep, name: str, text: str, top_k: int
+) -> tuple[list[TopicSummary], list[tuple[TopicSummary, float]], list[NearTopic]]:
+    """All topics of a collection, and the `top_k` nearest to a text (best first), as
+    (topic, cosine) pairs and as response models."""
     topics = TopicStore(store)
     summaries = topics.list_topics(name)  # also: 404 before any embedding work
     total = sum(t.size for t in summaries)
-    vector = embedders.get(store.meta(name).model).embed_query(query)
-    return [
+    vector = embedders.get(store.meta(name).model).embed_query(text)
+    nearest = topics.nearest_topics(name, vector, top_k)
+    near = [
         NearTopic(**_topic(summary, total).model_dump(), score=round(score, 6))
-        for summary, score in topics.nearest_topics(name, vector, top_k)
+        for summary, score in nearest
     ]
+    return summaries, nearest, near
 
 
 # Literal paths first: declared after /topics/{topic_id}, they would be parsed as ids.
@@ -110,20 +121,13 @@ def assign_topic(
     name: str, request: TopicAssignRequest, store: StoreDep, embedders: EmbeddersDep
 ) -> TopicAssignment:
     """The topic whose centroid is nearest to a text (-1 when none is near enough)."""
-    topics = TopicStore(store)
-    summaries = topics.list_topics(name)  # also: 404 before any embedding work
-    total = sum(t.size for t in summaries)
-    vector = embedders.get(store.meta(name).model).embed_query(request.text)
-    nearest = topics.nearest_topics(name, vector, request.top_k)
+    summaries, nearest, near = _near_topics(store, embedders, name, request.text, request.top_k)
     best = assigned_topic(nearest)
     return TopicAssignment(
         topic=best,
         label=next((t.label for t in summaries if t.topic_id == best), None),
         threshold=ASSIGN_MIN_SIMILARITY,
-        topics=[
-            NearTopic(**_topic(summary, total).model_dump(), score=round(score, 6))
-            for summary, score in nearest
-        ],
+        topics=near,
     )
 
 

@@ -90,7 +90,8 @@ def search_collection(
 ) -> list[SearchHit]:
     """The `top_k` best documents for a free-text query, filters applied in the search.
 
-    `mode` is dense (embeddings), keyword (BM25) or hybrid (both, fused by RRF).
+    `mode` is dense (embeddings), keyword (BM25) or hybrid (both, fused per document
+    as `fusion` says; by default a convex combination of normalised scores).
     """
     meta = store.meta(collection)
     vector = None if mode == "keyword" else embedders.get(meta.model).embed_query(query)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +46,14 @@ _LITE_LOCK = threading.Lock()
 def _as_document(row: dict[str, Any]) -> dict[str, Any]:
     """A passage row seen as its document: `id` is the document id."""
     return {**row, "id": row["doc_id"]}
+
+
+def group_passages(rows: Iterable[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """Passage rows by document id (ids sorted), each document's passages in order."""
+    grouped: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        grouped.setdefault(row["doc_id"], []).append(row)
+    return {d: sorted(grouped[d], key=lambda r: r["passage"]) for d in sorted(grouped)}
 
 
 def is_lite_uri(uri: str) -> bool:
@@ -162,31 +170,28 @@ class MilvusStore:
             self.client.insert(name, rows[first : first + self.insert_batch_size])
         return len(docs)
 
-    def _passages(self, name: str, doc_ids: Sequence[str], fields: list[str]) -> list[dict]:
+    def _passages(
+        self, name: str, doc_ids: Sequence[str], fields: list[str]
+    ) -> dict[str, list[dict[str, Any]]]:
         self.meta(name)
         if not doc_ids:
-            return []
+            return {}
         rows = self.client.query(
-            name, filter=doc_ids_filter(doc_ids), output_fields=[*fields, "passage"]
+            name, filter=doc_ids_filter(doc_ids), output_fields=[*fields, "doc_id", "passage"]
         )
-        return sorted(rows, key=lambda r: (r["doc_id"], r["passage"]))
+        return group_passages(rows)
 
     def get_documents(self, name: str, ids: Sequence[str]) -> list[dict[str, Any]]:
         """Stored documents by id, their passages joined into the full text (missing left out)."""
-        documents: dict[str, dict[str, Any]] = {}
-        for row in self._passages(name, ids, DOCUMENT_FIELDS):
-            if row["doc_id"] in documents:
-                documents[row["doc_id"]]["text"] += row["text"]
-            else:
-                documents[row["doc_id"]] = _as_document(row)
-        return list(documents.values())
+        return [
+            {**_as_document(parts[0]), "text": "".join(p["text"] for p in parts)}
+            for parts in self._passages(name, ids, DOCUMENT_FIELDS).values()
+        ]
 
     def get_vector(self, name: str, doc_id: str) -> npt.NDArray[np.float32] | None:
         """A document's vector: the normalised mean of its passages' (None if no such id)."""
-        rows = self._passages(name, [doc_id], ["doc_id", "vector"])
-        if not rows:
-            return None
-        return unit_mean([r["vector"] for r in rows])
+        parts = self._passages(name, [doc_id], ["vector"]).get(doc_id)
+        return unit_mean([p["vector"] for p in parts]) if parts else None
 
     def query_documents(
         self, name: str, expression: str, *, offset: int = 0, limit: int = 20
@@ -266,6 +271,11 @@ class MilvusStore:
                 yield list(batch)
         finally:
             iterator.close()
+
+    def iter_passages(self, name: str, fields: Sequence[str]) -> Iterator[dict[str, Any]]:
+        """Every passage row of a collection, with `doc_id`, `passage` and the given fields."""
+        for batch in self.iter_rows(name, [*fields, "doc_id", "passage"]):
+            yield from batch
 
     def set_topics(self, name: str, topics: dict[str, int]) -> int:
         """Write each document's topic id on all its passages (whole-row upserts: Lite has
