@@ -7,8 +7,15 @@ SHARED ?= ../shared/data
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 export CORPUSMAP_DATA_DIR ?= $(CURDIR)/data
+# The Milvus server that tests/test_milvus_server.py starts: milvus-lite 3.x (a
+# pure-Python Milvus speaking the gRPC protocol), in its own venv so that the
+# project keeps milvus-lite 2.5.1 as its embedded store.
+MILVUS_SERVER_VENV := .venv-milvus-server
+MILVUS_SERVER_LITE := 3.2.2
+MILVUS_SERVER_PYMILVUS := 3.0.2
+MILVUS_SERVER_STAMP := $(MILVUS_SERVER_VENV)/.installed-milvus-lite-$(MILVUS_SERVER_LITE)
 
-.PHONY: install lint typecheck test test-slow demo demo-index serve bench clean
+.PHONY: install lint typecheck test test-slow demo demo-index serve bench clean milvus-server-venv
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,6 +25,16 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# The stamp is written last: a failed install leaves none, and the server tests skip.
+$(MILVUS_SERVER_STAMP):
+	rm -rf $(MILVUS_SERVER_VENV)
+	$(PYTHON) -m venv $(MILVUS_SERVER_VENV)
+	$(MILVUS_SERVER_VENV)/bin/pip install -q --disable-pip-version-check \
+		milvus-lite==$(MILVUS_SERVER_LITE) pymilvus==$(MILVUS_SERVER_PYMILVUS)
+	touch $(MILVUS_SERVER_STAMP)
+
+milvus-server-venv: $(MILVUS_SERVER_STAMP)
 
 lint: install
 	$(BIN)/ruff check .
@@ -57,4 +74,4 @@ bench: install
 	$(BIN)/python -m bench.run_all
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) $(MILVUS_SERVER_VENV) .mypy_cache .ruff_cache .pytest_cache

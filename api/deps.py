@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -9,6 +10,7 @@ from fastapi import Depends, Request
 
 from corpusmap.config import Settings
 from corpusmap.embedding import EmbedderPool
+from corpusmap.serving import PublishedStores
 from corpusmap.store import MilvusStore
 
 
@@ -17,7 +19,7 @@ class Services:
     """Long-lived objects of one API process, built in the lifespan."""
 
     settings: Settings
-    store: MilvusStore
+    stores: PublishedStores
     embedders: EmbedderPool
 
 
@@ -27,9 +29,16 @@ def get_services(request: Request) -> Services:
     return services
 
 
-def get_store(request: Request) -> MilvusStore:
-    """The Milvus store."""
-    return get_services(request).store
+def get_store(name: str, request: Request) -> Iterator[MilvusStore]:
+    """The store of the published build of collection `name` (the path parameter),
+    held for the request: a publish meanwhile switches later requests, not this one."""
+    with get_services(request).stores.lease(name) as store:
+        yield store
+
+
+def get_stores(request: Request) -> PublishedStores:
+    """Every collection's published build."""
+    return get_services(request).stores
 
 
 def get_embedders(request: Request) -> EmbedderPool:
@@ -38,5 +47,6 @@ def get_embedders(request: Request) -> EmbedderPool:
 
 
 StoreDep = Annotated[MilvusStore, Depends(get_store)]
+StoresDep = Annotated[PublishedStores, Depends(get_stores)]
 EmbeddersDep = Annotated[EmbedderPool, Depends(get_embedders)]
 ServicesDep = Annotated[Services, Depends(get_services)]

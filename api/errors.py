@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import logging
+import math
+import reprlib
+from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pymilvus import MilvusException
 
 from corpusmap.errors import (
+    BuildError,
     ConfigError,
     CorpusmapError,
     InvalidQueryError,
@@ -23,6 +29,7 @@ _STATUS: list[tuple[type[CorpusmapError], int]] = [
     (NotFoundError, 404),
     (InvalidQueryError, 422),
     (ConfigError, 400),
+    (BuildError, 409),
     (ModelLoadError, 503),
     (StoreError, 503),
 ]
@@ -53,7 +60,46 @@ async def milvus_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+_ECHO = reprlib.Repr()  # depth- and size-bounded (keyword options need Python 3.12)
+_ECHO.maxlevel, _ECHO.maxstring, _ECHO.maxother = 3, 200, 200
+_ECHO_CHARS = 200
+
+
+def _json_safe(value: Any) -> Any:
+    """`value` (JSON-able data) as JSON can carry it: NaN and infinities (which JSON has
+    no literal for) as text, lone surrogates (which UTF-8 cannot encode) as escapes."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, str):
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    if isinstance(value, dict):
+        return {_json_safe(k): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(v) for v in value]
+    return value
+
+
+def _echo(value: Any) -> Any:
+    """The bad input a validation error names: a scalar as it is (long text cut), a list
+    or object as a short repr, however deeply nested (echoing it whole recursed forever)."""
+    if isinstance(value, str):
+        return value if len(value) <= _ECHO_CHARS else value[:_ECHO_CHARS] + "..."
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    return _ECHO.repr(value)
+
+
+async def validation_error(request: Request, exc: Exception) -> JSONResponse:
+    """422 for a request that fails validation, as FastAPI's own handler answers, except
+    that every error is JSON-safe: FastAPI's echoed an input of NaN, Infinity or a lone
+    surrogate as is, and rendering that 422 failed as a 500."""
+    assert isinstance(exc, RequestValidationError)
+    errors = [{**e, "input": _echo(e["input"])} if "input" in e else e for e in exc.errors()]
+    return JSONResponse({"detail": _json_safe(jsonable_encoder(errors))}, status_code=422)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Register the handlers on an app."""
+    app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(CorpusmapError, corpusmap_error)
     app.add_exception_handler(MilvusException, milvus_error)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -11,39 +12,76 @@ from fastapi import FastAPI
 import corpusmap
 from api.deps import Services
 from api.errors import install_error_handlers
-from api.routes import collections, topics
+from api.metrics import Metrics
+from api.middleware import install_middleware
+from api.observability import configure_logging
+from api.routes import admin, collections, ops, topics
+from api.security import check_admin_config
 from corpusmap.config import Settings, get_settings
 from corpusmap.embedding import EmbedderPool
-from corpusmap.store import MilvusStore
+from corpusmap.serving import PublishedStores
 
 log = logging.getLogger(__name__)
 
 
 def build_services(settings: Settings) -> Services:
-    """Open the store and load the default model, so the first query is not slow."""
-    store = MilvusStore(
-        settings.resolved_milvus_uri(),
-        settings.milvus_token.get_secret_value(),
-        insert_batch_size=settings.insert_batch_size,
+    """Open every published build and load their models, so the first query is not slow."""
+    stores = PublishedStores(settings)
+    stores.refresh()
+    embedders = EmbedderPool(
+        device=settings.device, batch_size=settings.batch_size, backend=settings.backend
     )
-    embedders = EmbedderPool(device=settings.device, batch_size=settings.batch_size)
-    for model in {store.meta(n).model for n in store.list_collections()} or {settings.model}:
+    models = set()
+    for name in stores.collections():
+        with stores.lease(name) as store:
+            models.add(store.meta(name).model)
+    for model in models or {settings.model}:
         embedders.get(model)
-    log.info("serving %s with models %s", store.uri, embedders.loaded())
-    return Services(settings=settings, store=store, embedders=embedders)
+    log.info("serving builds %s with models %s", stores.served_builds(), embedders.loaded())
+    return Services(settings=settings, stores=stores, embedders=embedders)
+
+
+def _follow_publishes(stores: PublishedStores, interval: float, stop: threading.Event) -> None:
+    """Poll for newly published builds until `stop` is set (a publish costs one stat)."""
+    while not stop.wait(interval):
+        try:
+            stores.refresh()
+        except Exception:  # keep following: the next poll may succeed
+            log.exception("refreshing published builds failed")
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    """The API app; settings default to the process-wide `get_settings()`."""
+    """The API app; settings default to the process-wide `get_settings()`.
+
+    Raises `ConfigError` (the server does not start) for admin endpoints without a key.
+    """
+    settings = settings or get_settings()
+    check_admin_config(settings)
+    configure_logging(settings.log_format)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        services = build_services(settings or get_settings())
+        services = build_services(settings)
         app.state.services = services
+        stop = threading.Event()
+        follower = threading.Thread(
+            target=_follow_publishes,
+            args=(services.stores, settings.reload_interval_s, stop),
+            name="follow-publishes",
+            daemon=True,
+        )
+        if settings.reload_interval_s > 0:
+            follower.start()
+        app.state.ready = True
         try:
             yield
         finally:
-            services.store.close()
+            # Fail readiness first, so a balancer stops sending before the store closes.
+            app.state.ready = False
+            stop.set()
+            if follower.is_alive():
+                follower.join()
+            services.stores.close()
 
     app = FastAPI(
         title="corpusmap",
@@ -51,7 +89,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="Semantic search and topic clusters over document collections in Milvus.",
         lifespan=lifespan,
     )
+    app.state.settings = settings
+    app.state.ready = False
+    app.state.metrics = Metrics(app.state)
+    install_middleware(app, settings, app.state.metrics)
     install_error_handlers(app)
     app.include_router(collections.router)
     app.include_router(topics.router)
+    app.include_router(ops.router)
+    if settings.admin_endpoints:
+        app.include_router(admin.router)
     return app

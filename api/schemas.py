@@ -1,120 +1,17 @@
-"""Request and response models of the API."""
+"""Request and response models of the API (the request models live in `api.request_models`)."""
 
 from __future__ import annotations
 
-import dataclasses
-import datetime as dt
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    StringConstraints,
-    field_validator,
-    model_validator,
-)
+from pydantic import BaseModel, Field
 
-from corpusmap.errors import UnsafeFilterValueError
-from corpusmap.filters import SearchFilters, normalize_cpc, string_list_literal
-from corpusmap.search import DEFAULT_MODE
-
-SearchMode = Literal["dense", "keyword", "hybrid"]
-
-#: Topic ids are small; the bound keeps huge integers out of Milvus expressions.
-MAX_TOPIC_ID = 1_000_000
-
-
-class FilterParams(BaseModel):
-    """How many hits and which documents may be hit; applied inside the vector search."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    top_k: int = Field(10, ge=1, le=100, description="Number of hits.")
-    topic: int | None = Field(
-        None, ge=-1, le=MAX_TOPIC_ID, description="Only documents of this topic."
-    )
-    date_from: dt.date | None = Field(None, description="Earliest date (inclusive).")
-    date_to: dt.date | None = Field(None, description="Latest date (inclusive).")
-    cpc: list[str] = Field(
-        default_factory=list,
-        max_length=50,
-        description="CPC sections ('G') or subclasses ('G06F'); a document matches any.",
-    )
-
-    labels: list[Annotated[str, StringConstraints(min_length=1, max_length=256)]] = Field(
-        default_factory=list, max_length=50, description="Class labels; a document matches any."
-    )
-
-    @field_validator("cpc", "labels", mode="before")
-    @classmethod
-    def _one_or_many(cls, value: Any) -> Any:
-        return [value] if isinstance(value, str) else value
-
-    @field_validator("labels")
-    @classmethod
-    def _labels_quotable(cls, value: list[str]) -> list[str]:
-        try:
-            string_list_literal(value)
-        except UnsafeFilterValueError as exc:
-            raise ValueError(str(exc)) from None
-        return value
-
-    @field_validator("cpc")
-    @classmethod
-    def _cpc_codes(cls, value: list[str]) -> list[str]:
-        try:
-            return [normalize_cpc(code) for code in value]
-        except UnsafeFilterValueError as exc:
-            raise ValueError(str(exc)) from None
-
-    @model_validator(mode="after")
-    def _date_range(self) -> FilterParams:
-        if self.date_from and self.date_to and self.date_from > self.date_to:
-            raise ValueError("date_from is after date_to")
-        return self
-
-    def filters(self) -> SearchFilters:
-        """The typed filters for the store."""
-        return SearchFilters(
-            topic=self.topic,
-            date_from=self.date_from,
-            date_to=self.date_to,
-            cpc=tuple(self.cpc),
-            labels=tuple(self.labels),
-        )
-
-
-class SearchRequest(FilterParams):
-    """A search by free text, with optional filters."""
-
-    query: str = Field(min_length=1, max_length=4000, description="Free-text query.")
-    mode: SearchMode = Field(
-        DEFAULT_MODE,
-        description="dense: embeddings; keyword: BM25 over the text; hybrid (default): "
-        "both, fused per document (CORPUSMAP_HYBRID_FUSION, CORPUSMAP_HYBRID_ALPHA).",
-    )
-
-    metadata: dict[
-        Annotated[str, StringConstraints(max_length=64)],
-        Annotated[str, StringConstraints(max_length=1024)] | int | float | bool,
-    ] = Field(
-        default_factory=dict,
-        max_length=10,
-        description="Metadata field -> value it must equal; fields must be on the server's "
-        "allowlist (CORPUSMAP_METADATA_FILTER_FIELDS).",
-    )
-
-    def filters(self) -> SearchFilters:
-        """The typed filters for the store, metadata included."""
-        return dataclasses.replace(super().filters(), metadata=dict(self.metadata))
-
-    @field_validator("query")
-    @classmethod
-    def _query_has_text(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("query must contain text")
-        return value
+# Re-exported: routes import every model from here.
+from api.request_models import MAX_TOPIC_ID as MAX_TOPIC_ID
+from api.request_models import FilterParams as FilterParams
+from api.request_models import SearchMode as SearchMode
+from api.request_models import SearchRequest as SearchRequest
+from api.request_models import TopicAssignRequest as TopicAssignRequest
 
 
 class Hit(BaseModel):
@@ -231,6 +128,41 @@ class TopicsOverTime(BaseModel):
     series: list[TopicSeries] = Field(description="One per topic, largest first, outliers last.")
 
 
+class BinWords(BaseModel):
+    """A topic's documents and top words in one time bin."""
+
+    bin: str = Field(description="'2016' (year) or '2016-03' (month).")
+    documents: int
+    words: list[Keyword] = Field(description="c-TF-IDF over the topic's bins, best first.")
+
+
+class TopicWordsOverTime(BaseModel):
+    """A topic's words per time bin, each bin's words from that bin's documents only."""
+
+    topic: int
+    label: str
+    interval: Literal["year", "month"]
+    undated: int = Field(description="Documents of the topic left out because undated.")
+    bins: list[BinWords] = Field(description="Bins where the topic has documents, in order.")
+
+
+class TopicClassCounts(BaseModel):
+    """Documents of one topic per class."""
+
+    topic: int
+    label: str | None
+    counts: list[int] = Field(description="Documents per class, aligned with `classes`.")
+
+
+class TopicsByClass(BaseModel):
+    """Documents per topic per class; a document with several classes counts in each."""
+
+    field: Literal["cpc_sections", "cpc", "labels"]
+    classes: list[str] = Field(description="Most documents first.")
+    unclassified: int = Field(description="Documents with no value in `field`.")
+    series: list[TopicClassCounts] = Field(description="One per topic, largest first.")
+
+
 class HierarchyLeaf(BaseModel):
     """A topic at the bottom of the hierarchy."""
 
@@ -246,22 +178,6 @@ class HierarchyNode(BaseModel):
     topics: list[int]
     distance: float
     children: list[HierarchyNode | HierarchyLeaf]
-
-
-class TopicAssignRequest(BaseModel):
-    """A text to place among a collection's topics."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    text: str = Field(min_length=1, max_length=20_000, description="Text to assign.")
-    top_k: int = Field(3, ge=1, le=10, description="Number of nearest topics to return.")
-
-    @field_validator("text")
-    @classmethod
-    def _text_has_content(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("text must contain text")
-        return value
 
 
 class TopicAssignment(BaseModel):

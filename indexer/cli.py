@@ -15,7 +15,7 @@ import typer
 from corpusmap.config import Settings, get_settings
 from corpusmap.errors import CorpusError, CorpusmapError
 from corpusmap.search import DEFAULT_MODE
-from indexer import commands, topic_eval
+from indexer import cli_builds, commands, topic_eval
 
 
 class SearchMode(StrEnum):
@@ -41,10 +41,12 @@ app = typer.Typer(
 def configure(
     ctx: typer.Context,
     data_dir: Annotated[
-        Path | None, typer.Option(help="Folder for the Milvus Lite file, topic models, reports.")
+        Path | None,
+        typer.Option(help="Folder for builds (Milvus Lite files, topics, reports) and caches."),
     ] = None,
     milvus_uri: Annotated[
-        str | None, typer.Option(help="Milvus Lite .db path or server URI (http://host:19530).")
+        str | None,
+        typer.Option(help="Milvus server URI (http://host:19530); default: Milvus Lite files."),
     ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging.")] = False,
 ) -> None:
@@ -120,9 +122,27 @@ def index(
             help="Also write the read report (skipped rows with row numbers) as JSON here."
         ),
     ] = None,
+    add: Annotated[
+        bool,
+        typer.Option(
+            "--add",
+            help="Append these documents to --collection (ids already there are skipped): "
+            "a new build where they join the nearest existing topic; reports the drift.",
+        ),
+    ] = False,
+    chunk_size: Annotated[
+        int | None, typer.Option(min=1, help="Documents embedded and inserted per step.")
+    ] = None,
 ) -> None:
-    """Read a corpus, embed it, load it into Milvus and fit topics on the stored vectors."""
-    settings = _with(ctx.obj, model=model, seed=seed, min_topic_size=min_topic_size)
+    """Read a corpus, embed it, load it into Milvus and fit topics on the stored vectors.
+
+    Each run writes a new build and publishes it when complete (a running API
+    follows); a failed or killed run leaves the published build in place, and
+    running the same command again resumes from the embedding cache.
+    """
+    settings = _with(
+        ctx.obj, model=model, seed=seed, min_topic_size=min_topic_size, chunk_size=chunk_size
+    )
     options = commands.IndexOptions(
         sources=sources,
         preset=preset,
@@ -138,7 +158,7 @@ def index(
         limit=limit,
         fit_topics=not no_topics,
     )
-    summary = commands.run_index(settings, options)
+    summary = (commands.run_add if add else commands.run_index)(settings, options)
     if report_json:
         report_json.write_text(json.dumps(summary["read_report"], indent=2))
     _print_json(summary)
@@ -151,7 +171,8 @@ def topics(
     seed: Annotated[int | None, typer.Option(help="Seed for topic fitting.")] = None,
     min_topic_size: Annotated[int | None, typer.Option(min=2, help="Smallest topic.")] = None,
 ) -> None:
-    """Refit topics on the vectors stored in Milvus (nothing is embedded again)."""
+    """Refit topics as a new build from the published one's rows and the embedding
+    cache (nothing is embedded again), then publish it."""
     settings = _with(ctx.obj, seed=seed, min_topic_size=min_topic_size)
     _print_json(commands.run_topics(settings, collection))
 
@@ -263,6 +284,23 @@ def serve(
 ) -> None:
     """Start the HTTP API (OpenAPI docs at /docs)."""
     commands.run_serve(ctx.obj, host=host, port=port, workers=workers)
+
+
+@app.command(name="config")
+def config(
+    ctx: typer.Context,
+    output: Annotated[
+        str, typer.Option("--format", help="json, or env: CORPUSMAP_<NAME>=value lines.")
+    ] = "json",
+) -> None:
+    """Print the effective settings (CORPUSMAP_* variables, .env, flags); secrets masked."""
+    from indexer.config_cmd import render_config  # the logic lives there
+
+    typer.echo(render_config(ctx.obj, output))
+
+
+app.command(name="builds")(cli_builds.builds)
+app.command(name="rollback")(cli_builds.rollback)
 
 
 def _with(settings: Settings, **overrides: Any) -> Settings:

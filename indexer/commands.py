@@ -3,24 +3,33 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import logging
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from corpusmap.builds import BuildRegistry
 from corpusmap.catalog import summarize_collection
-from corpusmap.config import Settings
+from corpusmap.config import Settings, get_settings
+from corpusmap.documents import Document
 from corpusmap.embedding import Embedder, EmbedderPool
-from corpusmap.errors import ConfigError, CorpusError, InvalidQueryError
+from corpusmap.errors import CollectionNotFoundError, ConfigError, CorpusError, InvalidQueryError
 from corpusmap.filters import SearchFilters
-from corpusmap.reports import build_topic_report
+from corpusmap.publishing import open_published, rollback
 from corpusmap.search import DEFAULT_MODE, SearchHit, search_collection, similar_documents
-from corpusmap.store import MilvusStore, is_lite_uri
-from corpusmap.topic_store import OUTLIER_TOPIC
+from corpusmap.snapshots import (
+    SNAPSHOT_FILE,
+    TOPICS_FILE,
+    load_partition,
+    read_snapshot,
+    snapshot_ids,
+)
+from indexer.builder import BuildRequest, run_build
 from indexer.evaluate import evaluate
-from indexer.pipeline import fit_and_store_topics, load_documents
-from indexer.sources import ReadReport, mapping_from_options, read_corpus
+from indexer.sources import ReadReport, RowProblem, mapping_from_options, read_corpus
 
 log = logging.getLogger(__name__)
 
@@ -44,15 +53,6 @@ class IndexOptions:
     fit_topics: bool = True
 
 
-def open_store(settings: Settings) -> MilvusStore:
-    """The Milvus store the settings point at."""
-    return MilvusStore(
-        settings.resolved_milvus_uri(),
-        settings.milvus_token.get_secret_value(),
-        insert_batch_size=settings.insert_batch_size,
-    )
-
-
 def default_collection_name(source: str, model: str) -> str:
     """A collection name from a corpus source and a model: `<stem>_<model>`."""
     stem = Path(source.rstrip("/")).stem or "corpus"
@@ -61,8 +61,16 @@ def default_collection_name(source: str, model: str) -> str:
     return name if re.match(r"^[A-Za-z_]", name) else f"c_{name}"
 
 
-def run_index(settings: Settings, options: IndexOptions) -> dict[str, Any]:
-    """Read, embed and load a corpus, then fit topics; a JSON-able summary."""
+def _embedder(settings: Settings) -> Embedder:
+    return Embedder(
+        settings.model,
+        device=settings.device,
+        batch_size=settings.batch_size,
+        backend=settings.backend,
+    )
+
+
+def _read_options(options: IndexOptions, report: ReadReport) -> Iterator[Document]:
     mapping = mapping_from_options(
         options.preset,
         options.id_field,
@@ -73,74 +81,116 @@ def run_index(settings: Settings, options: IndexOptions) -> dict[str, Any]:
         options.metadata_fields,
         options.encoding,
     )
+    return read_corpus(options.sources, mapping, report, split=options.split, limit=options.limit)
+
+
+def run_index(settings: Settings, options: IndexOptions) -> dict[str, Any]:
+    """Read, embed and load a corpus into a new build, fit topics, publish it."""
     collection = options.collection or default_collection_name(options.sources[0], settings.model)
-    embedder = Embedder(settings.model, device=settings.device, batch_size=settings.batch_size)
     report = ReadReport()
-    docs = read_corpus(options.sources, mapping, report, split=options.split, limit=options.limit)
-    with open_store(settings) as store:
-        loaded = load_documents(
-            docs,
-            store=store,
-            embedder=embedder,
-            collection=collection,
-            max_text_chars=settings.max_text_chars,
-            passages=settings.passages,
-        )
-        log.info("read report:\n%s", report.summary())
-        if loaded.documents == 0:
-            store.drop_collection(collection)
-            raise CorpusError(f"no valid documents in {options.sources}:\n{report.summary()}")
-        log.info("loaded %d documents at %.1f docs/s", loaded.documents, loaded.docs_per_s)
-        summary: dict[str, Any] = {
-            "collection": collection,
-            "model": settings.model,
-            "documents": loaded.documents,
-            "embed_load_seconds": round(loaded.seconds, 1),
-            "docs_per_s": round(loaded.docs_per_s, 1),
-            "read_report": report.to_dict(),
-        }
-        if options.fit_topics:
-            try:
-                summary["topics"] = _fit(store, settings, collection, embedder)
-            except ConfigError as exc:  # e.g. too few documents: the index itself is fine
-                log.warning("topics skipped: %s", exc)
-                summary["topics"] = {"skipped": str(exc)}
+    docs = _read_options(options, report)
+    request = BuildRequest(collection, "index", docs, fit_topics=options.fit_topics)
+    summary = _build_reporting(settings, request, report)
     return summary
 
 
-def run_topics(settings: Settings, collection: str) -> dict[str, Any]:
-    """Refit the topics of a stored collection."""
-    with open_store(settings) as store:
-        store.meta(collection)
-        return {"collection": collection, "topics": _fit(store, settings, collection)}
-
-
-def _fit(
-    store: MilvusStore, settings: Settings, collection: str, embedder: Embedder | None = None
-) -> dict[str, Any]:
-    fit = fit_and_store_topics(
-        store,
-        collection,
-        topics_dir=settings.topics_dir(collection),
-        seed=settings.seed,
-        min_topic_size=settings.min_topic_size,
-        max_outlier_share=settings.max_outlier_share,
-        embedder=embedder,
+def run_add(settings: Settings, options: IndexOptions) -> dict[str, Any]:
+    """Append new documents to a collection as a new build: the old ones from the
+    published build (no embedding), the new ones placed into its topics."""
+    if not options.collection:
+        raise ConfigError("--add needs --collection NAME: the collection to add to")
+    registry = BuildRegistry(settings.data_dir)
+    parent = registry.current(options.collection)
+    folder = registry.build_dir(parent.collection, parent.build_id)
+    old_ids = snapshot_ids(folder / SNAPSHOT_FILE)
+    report = ReadReport()
+    added: set[str] = set()
+    new_docs = _only_new(_read_options(options, report), old_ids, added, report)
+    partition = load_partition(folder / TOPICS_FILE)
+    request = BuildRequest(
+        options.collection,
+        "add",
+        itertools.chain(read_snapshot(folder / SNAPSHOT_FILE), new_docs),
+        fit_topics=partition is not None,
+        parent=parent,
+        parent_partition=partition,
+        added_ids=added,
     )
-    report = settings.report_path(collection)
-    report.parent.mkdir(parents=True, exist_ok=True)
-    url = settings.public_url.rstrip("/") + f"/collections/{collection}/documents/{{id}}"
-    report.write_text(build_topic_report(store, collection, document_url=url), encoding="utf-8")
-    log.info("topic report written to %s", report)
-    return {
-        "report": str(report),
-        "topics": sum(1 for s in fit.summaries if s.topic_id != OUTLIER_TOPIC),
-        "outlier_share_before": round(fit.outlier_share_before, 4),
-        "outlier_share": round(fit.outlier_share, 4),
-        "max_outlier_share": fit.params.max_outlier_share,
-        "seed": fit.params.seed,
-        "min_topic_size": fit.params.min_topic_size,
-    }
+    return {**_build_reporting(settings, request, report), "added_documents": len(added)}
+
+
+def _only_new(
+    docs: Iterable[Document], old_ids: set[str], added: set[str], report: ReadReport
+) -> Iterator[Document]:
+    """The documents whose id is not in the collection yet (others counted as skipped)."""
+    for number, doc in enumerate(docs, start=1):
+        if doc.id in old_ids:
+            report.valid -= 1
+            report.add(RowProblem("--add", number, "id already in collection", doc.id[:80]))
+            continue
+        added.add(doc.id)
+        yield doc
+
+
+def _build_reporting(
+    settings: Settings, request: BuildRequest, report: ReadReport
+) -> dict[str, Any]:
+    try:
+        summary = run_build(settings, request, _embedder(settings))
+    except CorpusError as exc:
+        raise CorpusError(f"{exc}\n{report.summary()}") from exc
+    finally:
+        log.info("read report:\n%s", report.summary())
+    return {**summary, "read_report": report.to_dict()}
+
+
+def run_topics(settings: Settings, collection: str) -> dict[str, Any]:
+    """Refit the topics of a collection as a new build (rows and vectors reused)."""
+    registry = BuildRegistry(settings.data_dir)
+    parent = registry.current(collection)
+    folder = registry.build_dir(parent.collection, parent.build_id)
+    meta_model = str(parent.summary.get("model", settings.model))
+    request = BuildRequest(
+        collection, "refit", read_snapshot(folder / SNAPSHOT_FILE), parent=parent
+    )
+    embedder = Embedder(
+        meta_model, device=settings.device, batch_size=settings.batch_size, backend=settings.backend
+    )
+    summary = run_build(settings, request, embedder)
+    if summary["embedded"]:
+        log.warning("the refit embedded %d documents missing from the cache", summary["embedded"])
+    return summary
+
+
+def run_builds(settings: Settings, collection: str) -> dict[str, Any]:
+    """The builds of a collection, oldest first, and which one is published."""
+    registry = BuildRegistry(settings.data_dir)
+    current = registry.current_id(collection)
+    builds = [
+        {
+            "build": b.build_id,
+            "status": b.status,
+            "published": b.build_id == current,
+            "kind": b.kind,
+            "created": b.created,
+            "finished": b.finished,
+            "documents": b.documents,
+            "parent": b.parent,
+            "error": b.error,
+        }
+        for b in registry.builds(collection)
+    ]
+    if not builds:
+        raise CollectionNotFoundError(f"no builds of collection {collection[:80]!r}")
+    return {"collection": collection, "published": current, "builds": builds}
+
+
+def run_rollback(settings: Settings, collection: str) -> dict[str, Any]:
+    """Publish the build before the published one."""
+    registry = BuildRegistry(settings.data_dir)
+    before = registry.current(collection).build_id
+    previous = rollback(settings, registry, collection)
+    return {"collection": collection, "published": previous.build_id, "replaced": before}
 
 
 def parse_date(value: str | None, name: str) -> dt.date | None:
@@ -177,15 +227,17 @@ def run_search(
         cpc=tuple(cpc),
         labels=tuple(labels or ()),
     )
-    pool = EmbedderPool(device=settings.device, batch_size=settings.batch_size)
-    with open_store(settings) as store:
+    pool = EmbedderPool(
+        device=settings.device, batch_size=settings.batch_size, backend=settings.backend
+    )
+    with open_published(settings, collection) as (store, name):
         if like is not None:
-            return similar_documents(store, collection, like, top_k=top_k, filters=filters)
+            return similar_documents(store, name, like, top_k=top_k, filters=filters)
         assert query is not None
         return search_collection(
             store,
             pool,
-            collection,
+            name,
             query,
             top_k=top_k,
             filters=filters,
@@ -196,13 +248,18 @@ def run_search(
 
 def run_info(settings: Settings, collection: str | None) -> dict[str, Any]:
     """Where the store is and what each collection holds."""
-    with open_store(settings) as store:
-        names = [collection] if collection else store.list_collections()
-        return {
-            "milvus_uri": settings.resolved_milvus_uri(),
-            "data_dir": str(settings.data_dir),
-            "collections": [asdict(summarize_collection(store, n)) for n in names],
-        }
+    registry = BuildRegistry(settings.data_dir)
+    names = [collection] if collection else registry.collections()
+    summaries = []
+    for name in names:
+        with open_published(settings, name) as (store, physical):
+            summary = asdict(summarize_collection(store, physical))
+        summaries.append({**summary, "name": name, "build": registry.current_id(name)})
+    return {
+        "milvus_uri": settings.milvus_uri or "(Milvus Lite, one file per build)",
+        "data_dir": str(settings.data_dir),
+        "collections": summaries,
+    }
 
 
 def run_serve(settings: Settings, *, host: str, port: int, workers: int) -> None:
@@ -211,7 +268,7 @@ def run_serve(settings: Settings, *, host: str, port: int, workers: int) -> None
 
     import uvicorn
 
-    if workers > 1 and is_lite_uri(settings.resolved_milvus_uri()):
+    if workers > 1 and settings.uses_lite():
         raise ConfigError(
             "a Milvus Lite file can be opened by one process only: use --workers 1, or set "
             "CORPUSMAP_MILVUS_URI to a Milvus server (see docker-compose.yml)"
@@ -220,6 +277,7 @@ def run_serve(settings: Settings, *, host: str, port: int, workers: int) -> None
     os.environ["CORPUSMAP_DATA_DIR"] = str(settings.data_dir)
     if settings.milvus_uri:
         os.environ["CORPUSMAP_MILVUS_URI"] = settings.milvus_uri
+    get_settings.cache_clear()  # the CLI read them before the flags were in the environment
     uvicorn.run("api.main:create_app", factory=True, host=host, port=port, workers=workers)
 
 
@@ -234,8 +292,7 @@ def run_eval(
 ) -> dict[str, Any]:
     """Index a BEIR folder if needed, then measure each search mode and exact search."""
     name = collection or default_collection_name(f"beir_{folder.name}", settings.model)
-    with open_store(settings) as store:
-        exists = name in store.list_collections()
+    exists = BuildRegistry(settings.data_dir).current_id(name) is not None
     if reindex or not exists:
         options = IndexOptions(
             sources=[str(folder / "corpus.jsonl")],
@@ -244,9 +301,11 @@ def run_eval(
             fit_topics=False,
         )
         run_index(settings, options)
-    pool = EmbedderPool(device=settings.device, batch_size=settings.batch_size)
-    with open_store(settings) as store:
+    pool = EmbedderPool(
+        device=settings.device, batch_size=settings.batch_size, backend=settings.backend
+    )
+    with open_published(settings, name) as (store, physical):
         results = evaluate(
-            store, pool, name, folder, modes=modes, split=split, fusion=settings.fusion()
+            store, pool, physical, folder, modes=modes, split=split, fusion=settings.fusion()
         )
     return {"dataset": folder.name, "collection": name, "model": settings.model, **results}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import logging
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,9 +15,11 @@ from tqdm import tqdm
 
 from corpusmap.documents import Document
 from corpusmap.embedding import Embedder, resolve_model, unit_mean
+from corpusmap.embedding_cache import EmbeddingCache, passages_hash
 from corpusmap.errors import ModelLoadError
 from corpusmap.passages import PassageSplitter
 from corpusmap.schema import CollectionMeta
+from corpusmap.snapshots import SnapshotWriter
 from corpusmap.store import MilvusStore, group_passages
 from corpusmap.topic_store import TopicStore
 from corpusmap.topics import (
@@ -42,6 +44,8 @@ class LoadResult:
 
     documents: int
     seconds: float
+    embedded: int = 0
+    cached: int = 0
 
     @property
     def docs_per_s(self) -> float:
@@ -55,6 +59,52 @@ def _chunks(docs: Iterable[Document], size: int) -> Iterator[list[Document]]:
         yield chunk
 
 
+class ChunkEmbedder:
+    """Embeds chunks of documents as passages, through the embedding cache if given."""
+
+    def __init__(
+        self,
+        embedder: Embedder,
+        *,
+        cache: EmbeddingCache | None = None,
+        max_text_chars: int = 20000,
+        passages: bool = True,
+    ):
+        self.embedder = embedder
+        self.cache = cache
+        self.max_text_chars = max_text_chars
+        self.splitter = PassageSplitter(
+            embedder.tokenizer, embedder.passage_tokens, enabled=passages
+        )
+        self.embedded = 0
+        self.cached = 0
+
+    def embed(self, chunk: Sequence[Document]) -> tuple[list[list[str]], np.ndarray]:
+        """Each document's passages, and their vectors stacked in the same order."""
+        texts = self.splitter.split_many([d.text[: self.max_text_chars] for d in chunk])
+        if self.cache is None:
+            return texts, self._encode(texts)
+        ids = [d.id for d in chunk]
+        hashes = [passages_hash(t) for t in texts]
+        found = self.cache.get_many(ids, hashes)
+        missing = [i for i, doc_id in enumerate(ids) if doc_id not in found]
+        fresh = self._encode([texts[i] for i in missing])
+        split = np.cumsum([len(texts[i]) for i in missing])[:-1]
+        fresh_parts = np.split(fresh, split) if missing else []
+        # Committed before the insert: a run killed after this point embeds it never again.
+        self.cache.put_many([ids[i] for i in missing], [hashes[i] for i in missing], fresh_parts)
+        found.update(zip((ids[i] for i in missing), fresh_parts, strict=True))
+        self.cached += len(chunk) - len(missing)
+        return texts, np.concatenate([found[doc_id] for doc_id in ids])
+
+    def _encode(self, texts: Sequence[Sequence[str]]) -> np.ndarray:
+        self.embedded += len(texts)
+        flat = [p for parts in texts for p in parts]
+        if not flat:
+            return np.zeros((0, self.embedder.dimension), dtype=np.float32)
+        return self.embedder.embed_documents(flat)
+
+
 def load_documents(
     docs: Iterable[Document],
     *,
@@ -65,15 +115,18 @@ def load_documents(
     passages: bool = True,
     progress: bool = True,
     chunk_size: int = CHUNK_SIZE,
+    cache: EmbeddingCache | None = None,
+    snapshot: SnapshotWriter | None = None,
 ) -> LoadResult:
     """Split, embed and insert documents chunk by chunk into a fresh collection.
 
     With `passages`, a text longer than the model's window becomes several
-    passages, each embedded; otherwise the model truncates it.
+    passages, each embedded; otherwise the model truncates it. With a `cache`,
+    only documents it lacks are embedded; a `snapshot` records the rows.
     """
     meta = CollectionMeta(model=embedder.name, dimension=embedder.dimension)
     store.create_collection(collection, meta, replace=True)
-    splitter = PassageSplitter(embedder.tokenizer, embedder.passage_tokens, enabled=passages)
+    chunks = ChunkEmbedder(embedder, cache=cache, max_text_chars=max_text_chars, passages=passages)
     started = time.perf_counter()
     total = 0
     # Milvus inserts chunk i on a worker thread while the model embeds chunk i + 1
@@ -84,15 +137,21 @@ def load_documents(
         tqdm(desc=f"embed+load {collection}", unit="doc", disable=not progress) as bar,
     ):
         for chunk in _chunks(docs, chunk_size):
-            texts = splitter.split_many([d.text[:max_text_chars] for d in chunk])
-            vectors = embedder.embed_documents([p for parts in texts for p in parts])
+            texts, vectors = chunks.embed(chunk)
             if pending is not None:
                 total += pending.result()
             pending = inserter.submit(store.insert_documents, collection, chunk, texts, vectors)
+            if snapshot is not None:
+                snapshot.write(chunk)
             bar.update(len(chunk))
         if pending is not None:
             total += pending.result()
-    return LoadResult(documents=total, seconds=time.perf_counter() - started)
+    return LoadResult(
+        documents=total,
+        seconds=time.perf_counter() - started,
+        embedded=chunks.embedded,
+        cached=chunks.cached,
+    )
 
 
 def read_stored_vectors(

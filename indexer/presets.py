@@ -7,32 +7,32 @@ raise `RowError`, which the reader counts and reports instead of stopping.
 
 from __future__ import annotations
 
-import ast
 import codecs
 import copy
-import datetime as dt
-import json
-import math
-import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
 from corpusmap.documents import Document
 from corpusmap.errors import PresetError
+from indexer.cells import (
+    RowError,
+    clean_id,
+    fold_values,
+    is_cpc_column,
+    is_one,
+    json_value,
+    parse_date,
+    text_value,
+)
+
+__all__ = ["FORMATS", "NULL_VALUES", "PRESETS", "ROW_NUMBER_ID", "FieldMapping", "RowError"]
+__all__ += ["build_document", "clean_id", "mapping_from_options", "parse_date"]
 
 ROW_NUMBER_ID = "@row"
 """An `id_field` value meaning: use the 1-based row number as the id."""
 
 FORMATS = ("csv", "json", "parquet")
-_CPC_SUBCLASS = re.compile(r"[A-HY]\d\d[A-Z]")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-_INTEGRAL = re.compile(r"\d+\.0+")
-_ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?))?")
-_COMPACT_DATE = re.compile(r"(\d{4})(\d{2})(\d{2})")
-_US_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
-_ONE = frozenset({"1", "1.0", "true", "True"})
 NULL_VALUES = ("NULL", "null", "None", "NaN", "nan", "N/A", "n/a", "#N/A", "<NA>")
 """Cell texts that mean "no value" in every field but the id (CSV exports write them)."""
 
@@ -156,119 +156,6 @@ def mapping_from_options(
     return mapping
 
 
-class RowError(Exception):
-    """A row that cannot become a document; `reason` is one of the report's reasons."""
-
-    def __init__(self, reason: str, detail: Any = "") -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.detail = str(detail)[:80]
-
-
-@lru_cache(maxsize=8192)
-def is_cpc_column(name: str) -> bool:
-    """Whether a column is named like a CPC subclass ("A61K"), as one-hot columns are."""
-    return _CPC_SUBCLASS.fullmatch(name) is not None
-
-
-def _missing(value: Any) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))
-
-
-def _scalar_text(value: Any) -> str:
-    """A cell as stripped text; integral floats lose their ".0"; missing cells are ""."""
-    if _missing(value):
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
-def clean_id(value: Any) -> str:
-    """A document id from a cell: stripped text, "1234.0" -> "1234"; raises `RowError`."""
-    if isinstance(value, list | tuple | dict):
-        raise RowError("bad id", value)
-    text = _scalar_text(value)
-    if not text:
-        raise RowError("missing id")
-    if _CONTROL.search(text):
-        raise RowError("bad id", repr(text))
-    return text.split(".")[0] if _INTEGRAL.fullmatch(text) else text
-
-
-def parse_date(value: Any) -> dt.date | None:
-    """A date from a cell, or None when the cell is empty; raises `RowError("bad date")`.
-
-    Accepted: date/datetime values, ISO dates ("2015-03-17", optionally followed by a
-    time such as " 00:00:00"), yyyymmdd numbers or strings, and "03/17/2015".
-    """
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, bool):
-        raise RowError("bad date", value)
-    text = _scalar_text(value)
-    if not text:
-        return None
-    try:
-        if match := _ISO_DATE.fullmatch(text):
-            if match.group(4):
-                dt.time.fromisoformat(match.group(4))
-            year, month, day = match.group(1, 2, 3)
-        elif match := _COMPACT_DATE.fullmatch(text):
-            year, month, day = match.group(1, 2, 3)
-        elif match := _US_DATE.fullmatch(text):
-            month, day, year = match.group(1, 2, 3)
-        else:
-            raise ValueError(text)
-        return dt.date(int(year), int(month), int(day))
-    except ValueError as exc:
-        raise RowError("bad date", value) from exc
-
-
-def fold_values(value: Any) -> Iterator[str]:
-    """The labels in a cell: a scalar, a list, or a list written as text ("['Y10T']")."""
-    if isinstance(value, str):
-        text = value.strip()
-        if text.startswith("[") and text.endswith("]") and len(text) < 100_000:
-            value = _parse_list(text)
-    if isinstance(value, list | tuple) or hasattr(value, "tolist"):
-        items = value.tolist() if hasattr(value, "tolist") else value
-        for item in items if isinstance(items, list | tuple) else [items]:
-            yield from fold_values(item)
-        return
-    if text := _scalar_text(value):
-        yield text
-
-
-def _parse_list(text: str) -> Any:
-    """A Python or JSON list literal, or the text itself when it is neither."""
-    for parse in (ast.literal_eval, json.loads):
-        try:
-            return parse(text)
-        except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
-            continue
-    return text
-
-
-def json_value(value: Any) -> Any:
-    """A cell as a JSON-able value: NaN -> None, dates as ISO text, arrays as lists."""
-    if value is None or isinstance(value, bool | int | str):
-        return value
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dt.date | dt.time):
-        return value.isoformat()
-    if isinstance(value, Mapping):
-        return {str(k): json_value(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [json_value(v) for v in value]
-    if hasattr(value, "tolist"):
-        return json_value(value.tolist())
-    return str(value)
-
-
 def build_document(row: Mapping[str, Any], doc_id: str, mapping: FieldMapping) -> Document:
     """The document a row makes under `mapping`, its id already checked; raises `RowError`."""
 
@@ -277,26 +164,21 @@ def build_document(row: Mapping[str, Any], doc_id: str, mapping: FieldMapping) -
         is_null = isinstance(value, str) and value.strip() in mapping.null_values
         return None if is_null else value
 
-    parts = (_scalar_text(cell(name)) for name in mapping.text_fields)
+    parts = (text_value(cell(name), name) for name in mapping.text_fields)
     text = "\n\n".join(part for part in parts if part)
     if not text:
         raise RowError("missing text")
-    cpc = [v for name in mapping.cpc_fields for v in fold_values(cell(name))]
+    cpc = [v for name in mapping.cpc_fields for v in fold_values(cell(name), name)]
     if mapping.cpc_onehot:
-        cpc += [k for k, v in row.items() if is_cpc_column(k) and _is_one(v)]
-    labels = [v for name in mapping.label_fields for v in fold_values(cell(name))]
+        cpc += [k for k, v in row.items() if is_cpc_column(k) and is_one(v)]
+    labels = [v for name in mapping.label_fields for v in fold_values(cell(name), name)]
+    title = mapping.title_field
     return Document(
         id=doc_id,
         text=text,
-        title=_scalar_text(cell(mapping.title_field)),
+        title=text_value(cell(title), title) if title else "",
         date=parse_date(cell(mapping.date_field)),
         cpc=tuple(dict.fromkeys(cpc)),
         labels=tuple(dict.fromkeys(labels)),
         metadata={name: json_value(cell(name)) for name in mapping.metadata_fields},
     )
-
-
-def _is_one(value: Any) -> bool:
-    if isinstance(value, str):
-        return value.strip() in _ONE
-    return value is True or (isinstance(value, int | float) and value == 1)

@@ -1,35 +1,31 @@
 """Read a corpus (CSV, JSON Lines, Parquet files, folders, globs or a hub dataset) as documents.
 
-Everything is streamed with `datasets` (`streaming=True`), so memory stays flat in
-the corpus size, and builder lock files go to a temporary folder rather than the
-Hugging Face cache. Rows that cannot become documents are counted in a `ReadReport`
-with their row numbers and skipped; only a corpus that cannot be read at all (no
-such file, undecodable text, a mapping naming absent columns) raises `CorpusError`.
+Everything is streamed, so memory stays flat in the corpus size: JSON Lines line by
+line (`indexer.jsonl`), CSV record by record (`indexer.csv_rows`), Parquet and hub
+datasets with `datasets` (`streaming=True`, builder lock files in a temporary folder,
+not the Hugging Face cache). Rows that cannot become documents (undecodable bytes and
+wrong types included) are counted in a `ReadReport` with their row numbers and
+skipped; only a corpus that cannot be read at all (no such file, an undecodable CSV
+header, a quote never closed, a mapping naming absent columns) raises `CorpusError`.
 """
 
 from __future__ import annotations
 
-import glob
-import json
-import re
 import tempfile
-from collections import Counter
 from collections.abc import Iterator, Sequence
-from dataclasses import asdict, dataclass, field
-from fnmatch import fnmatch
-from functools import partial
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 from datasets import IterableDataset, load_dataset
 
 from corpusmap.documents import Document
-from corpusmap.errors import CorpusError, PresetError
+from corpusmap.errors import CorpusError
+from indexer.cells import Row, check_encoding
+from indexer.csv_rows import csv_rows, read_header
+from indexer.jsonl import json_rows
 from indexer.presets import (
-    FORMATS,
     PRESETS,
     ROW_NUMBER_ID,
     FieldMapping,
@@ -38,148 +34,28 @@ from indexer.presets import (
     clean_id,
     mapping_from_options,
 )
+from indexer.read_report import ReadReport, RowProblem
+from indexer.resolve import Source, resolve_sources
 
-MAX_EXAMPLES = 1000
-EXTENSIONS = {".csv": "csv", ".tsv": "csv", ".jsonl": "json", ".json": "json"}
-EXTENSIONS |= {".ndjson": "json", ".parquet": "parquet"}
-_HUB_ID = re.compile(r"[\w.-]+/[\w.-]+")
-_BAD_LINE = "\x00corpusmap-bad-line\x00"
 _BATCH = 1000
-Row = tuple[int, dict[str, Any] | None, str]  # (row number, the row or None if malformed, detail)
 
-__all__ = ["PRESETS", "FieldMapping", "ReadReport", "RowProblem", "mapping_from_options"]
-__all__ += ["read_corpus", "resolve_sources"]
-
-
-@dataclass
-class RowProblem:
-    """One skipped row: where it is, and why it was skipped."""
-
-    source: str
-    row: int
-    reason: str
-    detail: str
+__all__ = ["PRESETS", "FieldMapping", "ReadReport", "RowProblem", "Source"]
+__all__ += ["mapping_from_options", "read_corpus", "resolve_sources"]
 
 
-@dataclass
-class ReadReport:
-    """What a read saw: counts of valid and skipped rows, and the first problems."""
-
-    rows_seen: int = 0
-    valid: int = 0
-    problems_by_reason: Counter[str] = field(default_factory=Counter)
-    examples: list[RowProblem] = field(default_factory=list)
-
-    @property
-    def skipped(self) -> int:
-        """Rows seen that did not become documents."""
-        return sum(self.problems_by_reason.values())
-
-    def add(self, problem: RowProblem) -> None:
-        """Count a problem; keep it as an example while fewer than `MAX_EXAMPLES` are kept."""
-        self.problems_by_reason[problem.reason] += 1
-        if len(self.examples) < MAX_EXAMPLES:
-            self.examples.append(problem)
-
-    def summary(self, max_examples: int = 10) -> str:
-        """A human-readable account: rows seen, valid, skipped by reason, first problems."""
-        lines = [f"rows seen: {self.rows_seen:,}", f"valid: {self.valid:,}"]
-        lines.append(f"skipped: {self.skipped:,}")
-        lines += [f"  {reason}: {n:,}" for reason, n in self.problems_by_reason.most_common()]
-        if self.examples:
-            lines.append("first problems:")
-        for p in self.examples[:max_examples]:
-            lines.append(
-                f"  {p.source}:{p.row}: {p.reason}" + (f" ({p.detail})" if p.detail else "")
-            )
-        return "\n".join(lines)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The report as JSON-able data."""
-        return {
-            "rows_seen": self.rows_seen,
-            "valid": self.valid,
-            "skipped": self.skipped,
-            "problems_by_reason": dict(self.problems_by_reason),
-            "examples": [asdict(p) for p in self.examples],
-        }
-
-
-@dataclass(frozen=True)
-class Source:
-    """One thing to read: a local file of a known format, or a hub dataset."""
-
-    name: str  # file name or dataset id, as problems name it
-    location: str  # path or dataset id
-    kind: str  # "csv" | "json" | "parquet" | "hub"
-
-    @property
-    def stem(self) -> str:
-        """The file name without extension (the dataset name for a hub dataset)."""
-        return Path(self.location).stem if self.kind != "hub" else self.location.split("/")[-1]
-
-
-def _format_of(path: Path, mapping: FieldMapping, explicit: bool) -> str | None:
-    """The format to read `path` with, or None when it is not a file to read."""
-    by_extension = EXTENSIONS.get(path.suffix.lower())
-    if mapping.format and (explicit or by_extension == mapping.format):
-        return mapping.format
-    return None if mapping.format else by_extension
-
-
-def _files(paths: Sequence[Path], mapping: FieldMapping, what: str) -> list[Source]:
-    found = [(p, _format_of(p, mapping, explicit=False)) for p in sorted(paths) if p.is_file()]
-    sources = [Source(p.name, str(p), fmt) for p, fmt in found if fmt]
-    if not sources:
-        raise CorpusError(f"{what} holds no {mapping.format or 'csv, json or parquet'} files")
-    return sources
-
-
-def resolve_sources(sources: Sequence[str | Path], mapping: FieldMapping) -> list[Source]:
-    """The files and hub datasets that `sources` name, in reading order; raises `CorpusError`."""
-    if mapping.format not in (None, *FORMATS):
-        raise PresetError(f"unknown format {mapping.format!r}; use one of {', '.join(FORMATS)}")
-    resolved: list[Source] = []
-    for item in sources:
-        text, path = str(item), Path(item).expanduser()
-        if path.is_dir():
-            entries = [p for p in path.iterdir() if fnmatch(p.name, mapping.file_pattern)]
-            resolved += _files(entries, mapping, f"folder {text}")
-        elif path.is_file():
-            fmt = _format_of(path, mapping, explicit=True)
-            if fmt is None:
-                raise CorpusError(f"cannot tell the format of {text}; give the format explicitly")
-            resolved.append(Source(path.name, str(path), fmt))
-        elif glob.has_magic(text):
-            resolved += _files([Path(p) for p in glob.glob(text)], mapping, f"pattern {text}")
-        elif _HUB_ID.fullmatch(text) and path.suffix.lower() not in EXTENSIONS:
-            resolved.append(Source(text, text, "hub"))
-        else:
-            raise CorpusError(f"no such file or folder: {text}")
-    if not resolved:
-        raise CorpusError("no corpus sources given")
-    return resolved
-
-
-def _csv_options(source: Source, mapping: FieldMapping) -> dict[str, Any]:
-    sep = "\t" if source.location.lower().endswith(".tsv") else ","
-    return {"sep": sep, "encoding": mapping.encoding, "engine": "python"}
+def _sep(source: Source) -> str:
+    return "\t" if source.location.lower().endswith(".tsv") else ","
 
 
 def _columns(source: Source, mapping: FieldMapping) -> list[str] | None:
-    """The columns of a local CSV or Parquet file, as pandas and datasets name them."""
+    """The columns of a local CSV or Parquet file ([] for an empty file)."""
     try:
         if source.kind == "parquet":
             return list(pq.read_schema(source.location).names)
         if source.kind == "csv":
-            options = _csv_options(source, mapping)
-            return [str(c) for c in pd.read_csv(source.location, nrows=0, **options).columns]
-    except pd.errors.EmptyDataError:
-        return []
-    except UnicodeDecodeError as exc:
-        raise _encoding_error(source, mapping, exc) from exc
-    except (OSError, pa.ArrowException, pd.errors.ParserError) as exc:
-        raise CorpusError(f"cannot read {source.location}: {exc}") from exc
+            return read_header(source.location, source.name, mapping.encoding, _sep(source))
+    except (OSError, pa.ArrowException) as exc:
+        raise CorpusError(f"cannot read {source.name}: {exc}") from exc
     return None  # JSON Lines: objects may leave out optional keys, so rows are checked one by one
 
 
@@ -199,52 +75,18 @@ def _stream(builder: str, source: Source, cache: str, **options: Any) -> Iterabl
     )
 
 
-def _mark_bad_line(width: int, fields: list[str]) -> list[str]:
-    """Stand-in for a line with too many fields, so that it keeps its row number."""
-    return [_BAD_LINE + ",".join(fields)] + [""] * (width - 1)
-
-
-def _csv_rows(source: Source, mapping: FieldMapping, cache: str) -> Iterator[Row]:
+def _csv_rows(source: Source, mapping: FieldMapping) -> Iterator[Row]:
+    # Every cell as the text it is ("00123" stays "00123"): no type guessing.
     header = _columns(source, mapping) or []
-    if not header:
-        return  # an empty file
-    # Every cell as the text it is ("00123" stays "00123", no type guessing that may change
-    # between chunks). Not `features=` string columns: pandas 3.1's python engine ignores
-    # the `np.object_` dtype that datasets derives from them. The python engine is the one
-    # that takes a callable for bad lines.
-    dataset = _stream(
-        "csv",
-        source,
-        cache,
-        converters=dict.fromkeys(range(len(header)), str),
-        keep_default_na=False,
-        on_bad_lines=partial(_mark_bad_line, len(header)),
-        **_csv_options(source, mapping),
-    )
-    for number, row in enumerate(_rows(dataset, [*header[:1], *mapping.needed(header)]), 1):
-        first = row[header[0]]
-        bad = first is not None and first.startswith(_BAD_LINE)
-        yield number, None if bad else row, first[len(_BAD_LINE) :] if bad else ""
-
-
-def _json_rows(source: Source, mapping: FieldMapping, cache: str) -> Iterator[Row]:
-    dataset = _stream("text", source, cache, encoding=mapping.encoding)
-    for number, row in enumerate(_rows(dataset, ["text"]), 1):
-        line = row["text"].lstrip("\ufeff")
-        if not line.strip():
-            continue  # blank lines are not rows, but still count in the line numbers
-        try:
-            value = json.loads(line)
-        except (json.JSONDecodeError, RecursionError):
-            value = None
-        yield (number, value, "") if isinstance(value, dict) else (number, None, line)
+    columns = mapping.needed(header)
+    return csv_rows(source.location, source.name, mapping.encoding, _sep(source), columns)
 
 
 def _parquet_rows(source: Source, mapping: FieldMapping, cache: str) -> Iterator[Row]:
     columns = _columns(source, mapping) or []
     dataset = _stream("parquet", source, cache)
     for number, row in enumerate(_rows(dataset, mapping.needed(columns)), 1):
-        yield number, row, ""
+        yield number, row, None
 
 
 def _hub_rows(source: Source, mapping: FieldMapping, cache: str, split: str) -> Iterator[Row]:
@@ -260,40 +102,40 @@ def _hub_rows(source: Source, mapping: FieldMapping, cache: str, split: str) -> 
     for number, row in enumerate(rows, 1):
         if number == 1:
             mapping.check(source.name, columns or list(row))
-        yield number, dict(row), ""
-
-
-def _encoding_error(source: Source, mapping: FieldMapping, exc: UnicodeDecodeError) -> CorpusError:
-    return CorpusError(
-        f"{source.name} is not valid {mapping.encoding} text ({exc.reason} at byte {exc.start}); "
-        "give the file's encoding, e.g. encoding='latin-1'"
-    )
+        yield number, dict(row), None
 
 
 def _source_rows(source: Source, mapping: FieldMapping, split: str) -> Iterator[Row]:
     """The rows of one source, with read failures turned into `CorpusError`."""
     with tempfile.TemporaryDirectory(prefix="corpusmap-datasets-") as cache:
         try:
-            if source.kind == "hub":
-                yield from _hub_rows(source, mapping, cache, split)
+            if source.kind == "json":
+                yield from json_rows(source.location, mapping.encoding)
+            elif source.kind == "csv":
+                yield from _csv_rows(source, mapping)
+            elif source.kind == "parquet":
+                yield from _parquet_rows(source, mapping, cache)
             else:
-                readers = {"csv": _csv_rows, "json": _json_rows, "parquet": _parquet_rows}
-                yield from readers[source.kind](source, mapping, cache)
-        except UnicodeDecodeError as exc:
-            raise _encoding_error(source, mapping, exc) from exc
-        except (pd.errors.ParserError, pa.ArrowException, OSError) as exc:
+                yield from _hub_rows(source, mapping, cache, split)
+        except UnicodeDecodeError as exc:  # a hub dataset's text (local text is marked)
+            raise CorpusError(f"{source.name} is not valid text ({exc.reason})") from exc
+        except (pa.ArrowException, OSError) as exc:
             raise CorpusError(f"cannot read {source.name}: {exc}") from exc
 
 
 def _document(
     source: Source, number: int, row: dict[str, Any], prefix_row_ids: bool, mapping: FieldMapping
 ) -> Document:
-    """The document of one row; raises `RowError`."""
-    if mapping.id_field == ROW_NUMBER_ID:
-        doc_id = f"{source.stem}:{number}" if prefix_row_ids else str(number)
-    else:
-        doc_id = clean_id(row.get(mapping.id_field))
-    return build_document(row, doc_id, mapping)
+    """The document of one row; raises `RowError` (also for a value nested too deep to walk)."""
+    check_encoding(row, [mapping.id_field, *mapping.columns()], mapping.encoding)
+    try:
+        if mapping.id_field == ROW_NUMBER_ID:
+            doc_id = f"{source.stem}:{number}" if prefix_row_ids else str(number)
+        else:
+            doc_id = clean_id(row.get(mapping.id_field))
+        return build_document(row, doc_id, mapping)
+    except RecursionError:
+        raise RowError("wrong type", "a value nested too deeply") from None
 
 
 def read_corpus(
@@ -325,11 +167,11 @@ def _read(
 ) -> Iterator[Document]:
     seen: set[str] = set()
     for source in sources if limit is None or limit > 0 else []:
-        for number, row, detail in _source_rows(source, mapping, split):
+        for number, row, bad in _source_rows(source, mapping, split):
             report.rows_seen += 1
             try:
                 if row is None:
-                    raise RowError("malformed row", detail)
+                    raise bad or RowError("malformed row")
                 document = _document(source, number, row, len(sources) > 1, mapping)
                 if document.id in seen:
                     raise RowError("duplicate id", document.id)

@@ -7,11 +7,11 @@ from typing import Any
 
 from corpusmap.config import Settings
 from corpusmap.errors import ConfigError
+from corpusmap.publishing import open_published
 from corpusmap.store import MilvusStore, group_passages
 from corpusmap.topic_metrics import evaluate_topics, main_cpc_section
 from corpusmap.topic_store import TopicStore
 from corpusmap.topic_words import stop_words
-from indexer.commands import open_store
 
 #: Label fields a topic assignment can be compared with, and what each means.
 LABEL_FIELDS = {
@@ -83,6 +83,6 @@ def _rounded(metrics: dict[str, Any]) -> dict[str, Any]:
 def run_eval_topics(
     settings: Settings, collection: str, label_field: str | None = None
 ) -> dict[str, Any]:
-    """Open the store the settings point at and evaluate a collection's topics."""
-    with open_store(settings) as store:
-        return evaluate_stored_topics(store, collection, label_field)
+    """Open the collection's published build and evaluate its topics."""
+    with open_published(settings, collection) as (store, name):
+        return {**evaluate_stored_topics(store, name, label_field), "collection": collection}

@@ -17,6 +17,7 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 from corpusmap.config import Settings
 from corpusmap.embedding import EmbedderPool
+from corpusmap.publishing import open_published
 from corpusmap.store import MilvusStore
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -78,7 +79,7 @@ def claims_index(tmp_path_factory: pytest.TempPathFactory) -> ClaimsIndex:
 @pytest.fixture
 def claims_store(claims_index: ClaimsIndex) -> Iterator[MilvusStore]:
     """The claims index opened for one test (Lite allows one open client at a time)."""
-    with MilvusStore(claims_index.settings.resolved_milvus_uri()) as opened:
+    with open_published(claims_index.settings, claims_index.collection) as (opened, _):
         yield opened
 
 

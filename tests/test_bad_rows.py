@@ -7,7 +7,8 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from corpusmap.store import MilvusStore
+from corpusmap.config import Settings
+from corpusmap.publishing import open_published
 from indexer.cli import app
 
 GOOD = [
@@ -65,7 +66,7 @@ def test_bad_rows_are_counted_reported_and_skipped(tmp_path: Path):
         (6, "bad date"),
         (9, "duplicate id"),
     }
-    with MilvusStore(str(tmp_path / "data" / "milvus.db")) as store:
+    with open_published(Settings(data_dir=tmp_path / "data"), "small") as (store, _):
         assert store.count("small") == len(GOOD)
         (first,) = store.get_documents("small", ["p1"])
         assert first["text"] == GOOD[0][2] and first["date"] == 20150102

@@ -194,7 +194,7 @@ def test_api_waits_for_healthy_milvus_and_maps_8000(services):
     assert command[:2] == ["corpusmap", "serve"]
     assert "--workers" in command and "0.0.0.0" in command
     check = " ".join(api["healthcheck"]["test"])
-    assert ":8000/health" in check
+    assert ":8000/ready" in check
 
 
 def test_indexer_is_a_one_shot_job_on_demand(services):

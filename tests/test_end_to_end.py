@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -108,7 +109,7 @@ def test_every_document_has_a_topic_that_topics_knows(
 
 
 def test_topic_model_is_saved_with_safetensors_not_pickle(claims_index: ClaimsIndex):
-    folder = claims_index.settings.topics_dir("claims")
+    folder = Path(claims_index.summary["topics"]["report"]).parent / "topic_model"
     files = {p.name for p in (folder / "bertopic").iterdir()}
     assert "topics.json" in files and "ctfidf.safetensors" in files
     assert not [p for p in folder.rglob("*") if p.suffix in {".pkl", ".pickle", ".bin"}]

@@ -236,11 +236,16 @@ def test_whole_corpus_failures(tmp_path: Path) -> None:
     with pytest.raises(CorpusError, match=r"broken\.csv"):
         read([broken], FieldMapping("id", ["text"]))
     latin = tmp_path / "latin.csv"
-    latin.write_bytes("id,text\n1,caf\xe9\n".encode("latin-1"))
-    with pytest.raises(CorpusError, match="latin-1"):
-        read([latin], FieldMapping("id", ["text"]))
+    latin.write_bytes("id,text\n1,caf\xe9\n2,tea\n".encode("latin-1"))
+    docs, report = read([latin], FieldMapping("id", ["text"]))  # a bad row, not a bad file
+    assert [d.id for d in docs] == ["2"]
+    assert problems(report) == [("latin.csv", 1, "bad encoding")]
+    assert report.examples[0].detail == "text: bytes e9 are not utf-8"
     docs, _ = read([latin], FieldMapping("id", ["text"], encoding="latin-1"))
     assert docs[0].text == "caf\xe9"
+    latin.write_bytes("id,caf\xe9\n1,x\n".encode("latin-1"))  # but a header must decode
+    with pytest.raises(CorpusError, match=r"header of latin\.csv .*e9.*encoding='latin-1'"):
+        read([latin], FieldMapping("id", ["text"]))
 
 
 @pytest.mark.parametrize(
@@ -374,8 +379,10 @@ def test_real_cpc1400_latin1() -> None:
     raw = path.read_bytes().decode("latin-1")  # the bytes, one character each
     assert all(d.text in raw for d in non_ascii[:10])
     assert any("\xfd" in d.text for d in non_ascii)  # the lone 0xFD bytes, as latin-1 reads them
-    with pytest.raises(CorpusError, match="not valid utf-8"):
-        read([path], FieldMapping("patent_id", ["text"]))
+    # Read as UTF-8, the rows holding bytes that are not UTF-8 are counted and skipped.
+    docs, report = read([path], FieldMapping("patent_id", ["text"]))
+    assert (report.valid, dict(report.problems_by_reason)) == (1405, {"bad encoding": 6})
+    assert all(p.detail.startswith("text: bytes ") for p in report.examples)
 
 
 @needs_data

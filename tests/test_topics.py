@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from corpusmap.errors import ConfigError
+from corpusmap.publishing import open_published
 from corpusmap.store import MilvusStore
 from corpusmap.topic_store import TopicStore
 from corpusmap.topic_words import stop_words
@@ -58,8 +59,8 @@ def test_topic_words_hold_no_stop_words_and_labels_read(claims_index: ClaimsInde
     topics = claims_index.summary["topics"]
     assert topics["outlier_share"] <= 0.10 <= topics["outlier_share_before"]
     assert topics["max_outlier_share"] == 0.10
-    with MilvusStore(claims_index.settings.resolved_milvus_uri()) as store:
-        summaries = TopicStore(store).list_topics("claims")
+    with open_published(claims_index.settings, "claims") as (store, name):
+        summaries = TopicStore(store).list_topics(name)
     fitted = [s for s in summaries if s.topic_id != -1]
     banned = stop_words()
     for summary in fitted:

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from api.deps import EmbeddersDep, ServicesDep, StoreDep
+from api.deps import EmbeddersDep, ServicesDep, StoreDep, StoresDep
 from api.schemas import (
     CollectionInfo,
     Document,
@@ -35,17 +35,20 @@ def health(services: ServicesDep) -> dict[str, object]:
     """Liveness and what this process serves."""
     return {
         "status": "ok",
-        "milvus_uri": services.store.uri,
+        "milvus_uri": services.settings.milvus_uri or "milvus-lite",
+        "builds": services.stores.served_builds(),
         "models_loaded": services.embedders.loaded(),
     }
 
 
 @router.get("/collections", tags=["collections"])
-def list_collections(store: StoreDep) -> list[CollectionInfo]:
+def list_collections(stores: StoresDep) -> list[CollectionInfo]:
     """Every collection with its document count, model and topic count."""
-    return [
-        CollectionInfo(**vars(summarize_collection(store, n))) for n in store.list_collections()
-    ]
+    infos = []
+    for name in stores.collections():
+        with stores.lease(name) as store:
+            infos.append(CollectionInfo(**vars(summarize_collection(store, name))))
+    return infos
 
 
 @router.get("/collections/{name}", tags=["collections"])

@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse
 from api.deps import EmbeddersDep, StoreDep
 from api.schemas import (
     MAX_TOPIC_ID,
+    BinWords,
     HierarchyLeaf,
     HierarchyNode,
     Hit,
@@ -19,13 +20,17 @@ from api.schemas import (
     Topic,
     TopicAssignment,
     TopicAssignRequest,
+    TopicClassCounts,
     TopicDetail,
     TopicDocuments,
+    TopicsByClass,
     TopicSeries,
     TopicsOverTime,
+    TopicWordsOverTime,
 )
 from corpusmap.reports import build_topic_report
 from corpusmap.search import to_hit, topic_labels
+from corpusmap.topic_breakdowns import topic_words_over_time_of, topics_by_class_of
 from corpusmap.topic_store import TopicStore, TopicSummary
 from corpusmap.topic_views import (
     ASSIGN_MIN_SIMILARITY,
@@ -116,6 +121,28 @@ def topics_hierarchy(name: str, store: StoreDep) -> dict[str, Any]:
     return topic_hierarchy_of(store, name)
 
 
+@router.get("/collections/{name}/topics/by-class")
+def topics_by_class(
+    name: str,
+    store: StoreDep,
+    field: Annotated[
+        Literal["cpc_sections", "cpc", "labels"] | None,
+        Query(description="Class field; default: CPC sections, else CPC, else labels."),
+    ] = None,
+) -> TopicsByClass:
+    """Documents per topic per class (CPC section or subclass, or label)."""
+    view, summaries = topics_by_class_of(store, name, field)
+    labels: dict[int, str | None] = {t.topic_id: t.label for t in summaries}
+    return TopicsByClass(
+        field=view.field,
+        classes=view.classes,
+        unclassified=view.unclassified,
+        series=[
+            TopicClassCounts(topic=t, label=labels.get(t), counts=c) for t, c in view.counts.items()
+        ],
+    )
+
+
 @router.post("/collections/{name}/topics/assign")
 def assign_topic(
     name: str, request: TopicAssignRequest, store: StoreDep, embedders: EmbeddersDep
@@ -172,8 +199,36 @@ def topic_documents(
     )
 
 
+@router.get("/collections/{name}/topics/{topic_id}/words-over-time")
+def topic_words_over_time(
+    name: str,
+    topic_id: TopicId,
+    store: StoreDep,
+    interval: Annotated[Literal["year", "month"], Query(description="Bin size.")] = "year",
+    top_n: Annotated[int, Query(ge=1, le=30, description="Words per bin.")] = 8,
+) -> TopicWordsOverTime:
+    """A topic's top words in each time bin, from that bin's documents alone (no words
+    carried over from other bins), weighted by c-TF-IDF over the topic's bins."""
+    summary, bins, undated = topic_words_over_time_of(store, name, topic_id, interval, top_n)
+    return TopicWordsOverTime(
+        topic=topic_id,
+        label=summary.label,
+        interval=interval,
+        undated=undated,
+        bins=[
+            BinWords(
+                bin=b.bin,
+                documents=b.documents,
+                words=[Keyword(word=w, weight=s) for w, s in b.words],
+            )
+            for b in bins
+        ],
+    )
+
+
 @router.get("/collections/{name}/report", response_class=HTMLResponse)
 def topic_report(name: str, store: StoreDep) -> HTMLResponse:
-    """The HTML topic report: topic table, keywords, representative documents."""
+    """The HTML topic report: charts (plotly.js inlined, no CDN) and tables of topic sizes,
+    trends, classes and hierarchy, and a section per topic linking its documents."""
     page = build_topic_report(store, name, document_url=f"/collections/{name}/documents/{{id}}")
     return HTMLResponse(page)

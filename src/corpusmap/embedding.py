@@ -15,12 +15,15 @@ import urllib.error
 import urllib.request
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
 
 from corpusmap.errors import ModelLoadError
+
+if TYPE_CHECKING:
+    from corpusmap.onnx_backend import OnnxEncoder
 
 log = logging.getLogger(__name__)
 
@@ -104,9 +107,17 @@ class Embedder:
     Vectors are float32 and L2-normalised, so cosine similarity is their dot product.
     """
 
-    def __init__(self, name: str = "minilm", *, device: str | None = None, batch_size: int = 64):
+    def __init__(
+        self,
+        name: str = "minilm",
+        *,
+        device: str | None = None,
+        batch_size: int = 64,
+        backend: str = "torch",
+    ):
         self.name = name
         self.batch_size = batch_size
+        self.backend = backend
         target = resolve_model(name)
         try:
             self._model = _load_sentence_transformer(target, device)
@@ -119,6 +130,13 @@ class Embedder:
             ) from exc
         self.dimension: int = int(self._model.get_embedding_dimension())
         self.max_seq_length: int = int(self._model.max_seq_length)
+        # The ONNX backends keep the sentence-transformers model for its tokenizer,
+        # prompts and the export itself (see corpusmap.onnx_backend).
+        self._onnx: OnnxEncoder | None = None
+        if backend != "torch":
+            from corpusmap.onnx_backend import OnnxEncoder
+
+            self._onnx = OnnxEncoder(name, self._model, backend, batch_size=batch_size)
 
     @property
     def tokenizer(self) -> Any:
@@ -134,6 +152,8 @@ class Embedder:
         """Embed documents (for the index); `progress` shows a bar for long inputs."""
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
+        if self._onnx is not None:
+            return self._onnx.encode(texts, "document")
         vectors = self._model.encode_document(
             list(texts),
             batch_size=self.batch_size,
@@ -145,6 +165,8 @@ class Embedder:
 
     def embed_query(self, text: str) -> Vectors:
         """Embed one search query as a 1-D vector."""
+        if self._onnx is not None:
+            return self._onnx.encode([text], "query")[0]
         vector = self._model.encode_query(
             [text], normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
         )
@@ -158,9 +180,10 @@ class EmbedderPool:
     must use that model, so a server may need more than one.
     """
 
-    def __init__(self, *, device: str | None = None, batch_size: int = 64):
+    def __init__(self, *, device: str | None = None, batch_size: int = 64, backend: str = "torch"):
         self._device = device
         self._batch_size = batch_size
+        self._backend = backend
         self._embedders: dict[str, Embedder] = {}
         self._lock = threading.Lock()
 
@@ -169,7 +192,7 @@ class EmbedderPool:
         with self._lock:
             if name not in self._embedders:
                 self._embedders[name] = Embedder(
-                    name, device=self._device, batch_size=self._batch_size
+                    name, device=self._device, batch_size=self._batch_size, backend=self._backend
                 )
             return self._embedders[name]
 

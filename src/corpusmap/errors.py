@@ -11,6 +11,7 @@ HTTP status) instead of catching library-specific exceptions in every call::
     ├── ModelLoadError               an embedding model cannot be loaded (HTTP 503)
     ├── StoreError                   Milvus failed or cannot be reached (HTTP 503)
     │   └── StoreLockedError         a Milvus Lite file is open in another process
+    ├── BuildError                   a build cannot be started, published or rolled back (409)
     ├── NotFoundError                something asked for does not exist (HTTP 404)
     │   ├── CollectionNotFoundError
     │   ├── DocumentNotFoundError
@@ -52,6 +53,10 @@ class StoreError(CorpusmapError):
 
 class StoreLockedError(StoreError):
     """A Milvus Lite file is already open in another process."""
+
+
+class BuildError(CorpusmapError):
+    """A build that cannot be started, published or rolled back (e.g. one is running)."""
 
 
 class NotFoundError(CorpusmapError):

@@ -23,6 +23,7 @@ from corpusmap.documents import date_to_int
 from corpusmap.errors import UnsafeFilterValueError
 
 _CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")  # not encodable: the expression would fail
 # A CPC section ("G") or subclass ("G06F"): the levels stored per document.
 _CPC_CODE = re.compile(r"^[A-HY](\d\d[A-Z])?$")
 _FIELD_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
@@ -34,6 +35,8 @@ def string_literal(value: str) -> str:
     """A Milvus string literal that denotes exactly `value`, or an error."""
     if _CONTROL_CHARS.search(value):
         raise UnsafeFilterValueError("filter values may not contain control characters")
+    if _LONE_SURROGATE.search(value):
+        raise UnsafeFilterValueError("filter values may not contain lone surrogates")
     return json.dumps(value, ensure_ascii=False)
 
 
@@ -57,6 +60,8 @@ def value_literal(value: MetadataValue) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int):
+        if not -(2**63) <= value < 2**63:  # Milvus integers are 64-bit
+            raise UnsafeFilterValueError("metadata filter integers must fit in 64 bits")
         return str(int(value))
     if isinstance(value, float):
         if not math.isfinite(value):
