@@ -173,6 +173,7 @@ def _fit(
         min_topic_size=settings.min_topic_size,
         max_outlier_share=settings.max_outlier_share,
         embedder=embedder,
+        sample_size=settings.topic_sample_size,
     )
     save_partition(folder / TOPICS_FILE, Partition(fit.assignments, fit.summaries, fit.vectors))
     return {
@@ -182,6 +183,7 @@ def _fit(
         "max_outlier_share": fit.params.max_outlier_share,
         "seed": fit.params.seed,
         "min_topic_size": fit.params.min_topic_size,
+        "fit_sample": fit.params.fit_sample,
     }
 
 

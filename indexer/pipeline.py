@@ -182,6 +182,7 @@ def fit_and_store_topics(
     max_outlier_share: float = DEFAULT_MAX_OUTLIER_SHARE,
     embedder: Embedder | None = None,
     progress: bool = True,
+    sample_size: int = 0,
 ) -> TopicFit:
     """Fit topics on the stored vectors, write each document's topic, save the model.
 
@@ -197,6 +198,7 @@ def fit_and_store_topics(
         min_topic_size=min_topic_size,
         max_outlier_share=max_outlier_share,
         embedder=embedder or label_embedder(store.meta(collection).model),
+        sample_size=sample_size,
     )
     written = store.set_topics(collection, fit.assignments)
     TopicStore(store).replace(collection, fit.summaries, fit.vectors)

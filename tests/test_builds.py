@@ -47,9 +47,8 @@ def test_one_writer_per_collection_and_dead_runs_are_cleared(tmp_path: Path):
     registry = BuildRegistry(tmp_path)
     with registry.writing("c"):
         dead = registry.start("c")  # as if the process were killed now
-        with pytest.raises(BuildError, match="another run is building"):
-            with registry.writing("c"):
-                pass
+        with pytest.raises(BuildError, match="another run is building"), registry.writing("c"):
+            pass
     with registry.writing("c"):  # the next run clears what the dead one left
         assert registry.get("c", dead.build_id) is None
 
@@ -57,7 +56,9 @@ def test_one_writer_per_collection_and_dead_runs_are_cleared(tmp_path: Path):
 def test_prune_keeps_the_newest_and_the_published(tmp_path: Path):
     registry = BuildRegistry(tmp_path)
     ids = [_complete(registry) for _ in range(4)]
-    registry.publish(registry.get("c", ids[0]))  # rolled far back
+    oldest = registry.get("c", ids[0])
+    assert oldest is not None
+    registry.publish(oldest)  # rolled far back
     with registry.writing("c"):
         failed = registry.fail(registry.start("c"), "boom").build_id
     removed = registry.prune("c", keep=2)

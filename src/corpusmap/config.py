@@ -107,6 +107,15 @@ class Settings(BaseSettings):
         "nearest a topic centroid are reassigned to it until at most this share is left.",
     )
 
+    topic_sample_size: int = Field(
+        default=50_000,
+        ge=0,
+        description="Above this many documents, topics are clustered on a sample of this "
+        "size (chosen by a hash of the document id, not the seed) and every other "
+        "document goes to its nearest topic vector, in batches: memory stays bounded. "
+        "0: always cluster every document.",
+    )
+
     api_key: SecretStr = Field(
         default=SecretStr(""),
         description="Key for the API's admin endpoints (header X-API-Key or "

@@ -27,6 +27,7 @@ import numpy.typing as npt
 
 from corpusmap.clustering import ClusterParams, centroids, cluster_documents, normalise
 from corpusmap.errors import ConfigError
+from corpusmap.topic_sample import cluster_on_sample
 from corpusmap.topic_store import OUTLIER_TOPIC, TopicSummary
 from corpusmap.topic_words import (
     CANDIDATES,
@@ -107,22 +108,30 @@ def fit_topics(
     min_topic_size: int | None = None,
     max_outlier_share: float = DEFAULT_MAX_OUTLIER_SHARE,
     embedder: WordEmbedder | None = None,
+    sample_size: int = 0,
 ) -> TopicFit:
     """Cluster given vectors (no document embedding), then describe each topic.
 
     `embedder` (the collection's model) embeds candidate keywords to pick labels;
-    without one, labels are the first distinct c-TF-IDF keywords.
+    without one, labels are the first distinct c-TF-IDF keywords. Above
+    `sample_size` documents (0: never) the clusters are found on a sample of that
+    size and the rest go to their nearest topic (`corpusmap.topic_sample`).
     """
     if len(ids) < MIN_DOCUMENTS:
         raise ConfigError(f"topics need at least {MIN_DOCUMENTS} documents, got {len(ids)}")
+    sampled = max(sample_size, MIN_DOCUMENTS) if 0 < sample_size < len(ids) else 0
     params = TopicParams(
         seed=seed,
-        min_topic_size=min_topic_size or default_min_topic_size(len(ids)),
+        min_topic_size=min_topic_size or default_min_topic_size(sampled or len(ids)),
         max_outlier_share=max_outlier_share,
+        fit_sample=sampled,
     )
     log.info("fitting topics on %d documents (%s)", len(ids), params)
     unit = normalise(vectors)
-    clustering = cluster_documents(unit, params)
+    if sampled:
+        clustering = cluster_on_sample(ids, unit, params, sampled)
+    else:
+        clustering = cluster_documents(unit, params)
     model = _build_model(len(ids))
     model.fit(list(texts), embeddings=unit, y=clustering.labels)
     labels = np.asarray(model.topics_, dtype=np.int64)
