@@ -69,21 +69,35 @@ def _peak_rss_mb() -> float:
     return int(next(x for x in status.splitlines() if x.startswith("VmHWM:")).split()[1]) / 1024
 
 
-def corpusmap_fitter(sample: Path) -> Fit:
-    """corpusmap's fit as an index run or `corpusmap topics` does it (the model labels);
-    BERTopic, which a fit imports on first use, imported here, before any timing."""
-    import bertopic  # noqa: F401
+def corpusmap_fitter(sample_size: int) -> Callable[[Path], Fit]:
+    """corpusmap's fit as an index run or `corpusmap topics` does it (the model labels),
+    clustering a sample above `sample_size` documents (0: never); BERTopic, which a fit
+    imports on first use, imported here, before any timing. Each fit returns its labels,
+    so that the parent can compare a sampled fit with a full one."""
 
-    from corpusmap.topics import fit_topics
+    def make(_: Path) -> Fit:
+        import bertopic  # noqa: F401
 
-    embedder = Embedder("minilm")
+        from corpusmap.topics import fit_topics
 
-    def fit(ids: list[str], texts: list[str], vectors: np.ndarray) -> dict[str, Any]:
-        """One corpusmap fit: topic count and outlier share."""
-        result = fit_topics(ids, texts, vectors, seed=42, embedder=embedder)
-        return {"topics": result.topic_count, "outlier_share": round(result.outlier_share, 4)}
+        embedder = Embedder("minilm")
 
-    return fit
+        def fit(ids: list[str], texts: list[str], vectors: np.ndarray) -> dict[str, Any]:
+            """One corpusmap fit: topic count, outlier share and the sample it clustered."""
+            result = fit_topics(
+                ids, texts, vectors, seed=42, embedder=embedder, sample_size=sample_size
+            )
+            labels = np.asarray([result.assignments[i] for i in ids])
+            return {
+                "topics": result.topic_count,
+                "outlier_share": round(result.outlier_share, 4),
+                "fit_sample": result.params.fit_sample,
+                "labels": labels.tolist(),
+            }
+
+        return fit
+
+    return make
 
 
 def bertopic_fitter(sample: Path) -> Fit:
@@ -120,7 +134,11 @@ def child_fits(method: str, folders: list[Path]) -> dict[str, Any]:
     """Every size fitted by one method in this (child) process, with numba's compile time."""
     from numba.core import event
 
-    make = corpusmap_fitter if method == "corpusmap" else bertopic_fitter
+    makers = {
+        "corpusmap": corpusmap_fitter(Settings().topic_sample_size),
+        "corpusmap_full": corpusmap_fitter(0),
+    }
+    make = makers.get(method, bertopic_fitter)
     with event.install_recorder("numba:compile") as recording:
         started = time.perf_counter()
         fit = make(folders[0])
@@ -149,32 +167,49 @@ def _child(method: str, folders: list[Path]) -> dict[str, Any]:
     return result
 
 
-def _size_figures(ours: dict[str, Any], theirs: dict[str, Any]) -> dict[str, Any]:
-    return {
+def _size_figures(
+    ours: dict[str, Any], theirs: dict[str, Any], full: dict[str, Any] | None
+) -> dict[str, Any]:
+    figures = {
         "corpusmap_s": round(ours["seconds"], 1),
         "bertopic_default_s": round(theirs["seconds"], 1),
         "peak_rss_mb": ours["peak_rss_mb"],
         "bertopic_peak_rss_mb": theirs["peak_rss_mb"],
         "ratio": round(ours["seconds"] / theirs["seconds"], 3),
+        "corpusmap_fit_sample": ours["fit_sample"],
         "topics": {"corpusmap": ours["topics"], "bertopic_default": theirs["topics"]},
         "outlier_share": {
             "corpusmap": ours["outlier_share"],
             "bertopic_default": theirs["outlier_share"],
         },
     }
+    if full is not None:  # a sampled fit: what clustering every document costs, and agrees
+        from sklearn.metrics import adjusted_rand_score
+
+        figures["corpusmap_full"] = {
+            "seconds": round(full["seconds"], 1),
+            "peak_rss_mb": full["peak_rss_mb"],
+            "topics": full["topics"],
+            "sampled_vs_full_ari": round(adjusted_rand_score(full["labels"], ours["labels"]), 4),
+        }
+    return figures
 
 
 def measure(settings: Settings, sizes: list[int]) -> dict[str, Any]:
-    """Both methods on every size; figures per size and per child process."""
+    """Both methods on every size (and, where corpusmap samples, its full fit too)."""
     embedder = Embedder("minilm")
+    sampled = [n for n in sizes if 0 < settings.topic_sample_size < n]
     with tempfile.TemporaryDirectory() as scratch:
         folders = [Path(scratch) / str(n) for n in sizes]
         for n, folder in zip(sizes, folders, strict=True):
             _write_inputs(settings, embedder, n, folder)
         load_before = os.getloadavg()
         ours, theirs = _child("corpusmap", folders), _child("bertopic", folders)
+        full_folders = [f for n, f in zip(sizes, folders, strict=True) if n in sampled]
+        full = _child("corpusmap_full", full_folders) if full_folders else {"sizes": []}
+    fulls = dict(zip(sampled, full["sizes"], strict=True))
     figures: dict[str, Any] = {
-        str(n): _size_figures(a, b)
+        str(n): _size_figures(a, b, fulls.get(n))
         for n, a, b in zip(sizes, ours["sizes"], theirs["sizes"], strict=True)
     }
     figures["processes"] = {
@@ -203,7 +238,9 @@ def main() -> None:
     setup = {
         "corpus": "bench.synthetic: 10,000 real BEIR documents; beyond that noised copies",
         "bertopic": "BERTopic(embedding_model=None) defaults, fit_transform(texts, embeddings)",
-        "corpusmap": "fit_topics(ids, texts, vectors, seed=42, embedder=MiniLM)",
+        "corpusmap": "fit_topics(ids, texts, vectors, seed=42, embedder=MiniLM, "
+        "sample_size=CORPUSMAP_TOPIC_SAMPLE_SIZE (default 50,000))",
+        "corpusmap_full": "the same with sample_size=0, at sizes above the sample",
         "peak_rss_mb": "VmHWM of the fit's child, reset before each size (imports, model, fit)",
     }
     write_result("topic_fit", {**figures, "setup": setup})

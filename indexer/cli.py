@@ -133,6 +133,14 @@ def index(
     chunk_size: Annotated[
         int | None, typer.Option(min=1, help="Documents embedded and inserted per step.")
     ] = None,
+    embed_processes: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Worker processes for embedding (CPU threads shared between them; "
+            "env CORPUSMAP_EMBED_PROCESSES, default 1).",
+        ),
+    ] = None,
 ) -> None:
     """Read a corpus, embed it, load it into Milvus and fit topics on the stored vectors.
 
@@ -141,7 +149,12 @@ def index(
     running the same command again resumes from the embedding cache.
     """
     settings = _with(
-        ctx.obj, model=model, seed=seed, min_topic_size=min_topic_size, chunk_size=chunk_size
+        ctx.obj,
+        model=model,
+        seed=seed,
+        min_topic_size=min_topic_size,
+        chunk_size=chunk_size,
+        embed_processes=embed_processes,
     )
     options = commands.IndexOptions(
         sources=sources,

@@ -67,6 +67,7 @@ def _embedder(settings: Settings) -> Embedder:
         device=settings.device,
         batch_size=settings.batch_size,
         backend=settings.backend,
+        processes=settings.embed_processes,
     )
 
 
@@ -136,7 +137,11 @@ def _build_reporting(
     settings: Settings, request: BuildRequest, report: ReadReport
 ) -> dict[str, Any]:
     try:
-        summary = run_build(settings, request, _embedder(settings))
+        embedder = _embedder(settings)
+        try:
+            summary = run_build(settings, request, embedder)
+        finally:
+            embedder.close()
     except CorpusError as exc:
         raise CorpusError(f"{exc}\n{report.summary()}") from exc
     finally:

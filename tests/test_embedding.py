@@ -38,3 +38,17 @@ def test_a_hub_model_offline_fails_fast_and_says_what_to_do(monkeypatch: pytest.
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     with pytest.raises(ModelLoadError, match="--model minilm"):
         Embedder("patentsberta")
+
+
+def test_a_worker_pool_gives_the_same_vectors(embedders: EmbedderPool):
+    texts = [f"claim {i}: a golf club head with a face insert of {i} layers" for i in range(40)]
+    single = embedders.get("minilm").embed_documents(texts)
+    pooled = Embedder("minilm", batch_size=8, processes=2)
+    try:
+        vectors = pooled.embed_documents(texts)
+        assert pooled._pool is not None and len(pooled._pool["processes"]) == 2
+    finally:
+        pooled.close()
+    assert pooled._pool is None
+    assert vectors.shape == single.shape
+    assert np.allclose(vectors, single, atol=1e-5)

@@ -43,6 +43,14 @@ class Settings(BaseSettings):
         "fp32: same vectors, 2.3x torch docs/s) or onnx-int8 (int8 weights: 4.4x torch, "
         "nDCG@10 within 0.004 on the BEIR subsets); ONNX exports are cached on disk.",
     )
+    embed_processes: int = Field(
+        default=1,
+        ge=1,
+        le=64,
+        description="Worker processes that embed documents at index time (torch backend; "
+        "sentence-transformers' multi-process pool, the CPU threads shared between them). "
+        "1: embed in the indexer's own process.",
+    )
     insert_batch_size: int = Field(
         default=1000,
         ge=1,

@@ -114,10 +114,13 @@ class Embedder:
         device: str | None = None,
         batch_size: int = 64,
         backend: str = "torch",
+        processes: int = 1,
     ):
         self.name = name
         self.batch_size = batch_size
         self.backend = backend
+        self.processes = processes if backend == "torch" else 1
+        self._pool: dict[str, Any] | None = None
         target = resolve_model(name)
         try:
             self._model = _load_sentence_transformer(target, device)
@@ -154,14 +157,40 @@ class Embedder:
             return np.zeros((0, self.dimension), dtype=np.float32)
         if self._onnx is not None:
             return self._onnx.encode(texts, "document")
+        pooled = self.processes > 1 and len(texts) >= self.processes * self.batch_size
         vectors = self._model.encode_document(
             list(texts),
             batch_size=self.batch_size,
             normalize_embeddings=True,
             convert_to_numpy=True,
             show_progress_bar=progress,
+            **({"pool": self._worker_pool()} if pooled else {}),
         )
         return np.asarray(vectors, dtype=np.float32)
+
+    def _worker_pool(self) -> dict[str, Any]:
+        """sentence-transformers' own multi-process pool, started on first use.
+
+        Each worker gets an equal share of the CPU threads (unless OMP_NUM_THREADS is
+        set), so that the workers do not oversubscribe the cores between them.
+        """
+        if self._pool is None:
+            threads = max(1, (os.cpu_count() or 1) // self.processes)
+            saved = os.environ.get("OMP_NUM_THREADS")
+            os.environ["OMP_NUM_THREADS"] = saved or str(threads)
+            try:
+                self._pool = self._model.start_multi_process_pool(["cpu"] * self.processes)
+            finally:
+                if saved is None:
+                    del os.environ["OMP_NUM_THREADS"]
+            log.info("embedding with %d worker processes", self.processes)
+        return self._pool
+
+    def close(self) -> None:
+        """Stop the worker processes, if any were started."""
+        if self._pool is not None:
+            self._model.stop_multi_process_pool(self._pool)
+            self._pool = None
 
     def embed_query(self, text: str) -> Vectors:
         """Embed one search query as a 1-D vector."""
