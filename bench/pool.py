@@ -63,7 +63,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--docs", type=int, default=2000)
     parser.add_argument("--processes", type=int, default=2)
-    args = parser.parse_args()
+    args = parser.parse_args([] if __name__ != "__main__" else None)
     figures = measure(args.docs, args.processes)
     print(figures)
     write_result("pool", figures)

@@ -13,7 +13,7 @@ import tempfile
 import time
 from collections.abc import Callable
 
-from bench import indexing, passages, query, retrieval, topic_fit, topics
+from bench import encoding, indexing, load, passages, pool, query, retrieval, topic_fit, topics
 from bench.common import write_result
 
 BENCHMARKS: list[tuple[str, Callable[[], None]]] = [
@@ -23,6 +23,9 @@ BENCHMARKS: list[tuple[str, Callable[[], None]]] = [
     ("topics", topics.main),
     ("query", query.main),
     ("topic_fit", topic_fit.main),
+    ("encoding", encoding.main),
+    ("pool", pool.main),
+    ("load", load.main),
 ]
 
 
