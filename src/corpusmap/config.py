@@ -69,10 +69,11 @@ class Settings(BaseSettings):
         default_factory=list,
         description='Metadata fields searches may filter on (JSON list, e.g. ["category"]).',
     )
-    hybrid_fusion: Literal["convex", "rrf"] = Field(
-        default="convex",
-        description="How hybrid search fuses dense and BM25 rankings: convex (weighted, "
-        "normalised scores) or rrf (reciprocal rank fusion).",
+    hybrid_fusion: Literal["agreement", "convex", "rrf"] = Field(
+        default="agreement",
+        description="How hybrid search fuses dense and BM25 rankings: agreement (convex, "
+        "BM25's weight set per query by how much the rankings agree), convex (fixed "
+        "weights, normalised scores) or rrf (reciprocal rank fusion).",
     )
     hybrid_alpha: float = Field(
         default=0.8, ge=0.0, le=1.0, description="Weight of dense scores in convex fusion."
