@@ -18,6 +18,12 @@ bent to them):
   there. Here the description is kept in the collection's properties and put
   back into DescribeCollection's schema.
 
+- its gRPC server keeps grpc's default keepalive enforcement, which answers the
+  pings pymilvus sends every 10 s on an idle channel with GOAWAY "too many pings",
+  so a client idle for a while (an API worker between requests) loses its channel.
+  Milvus permits those pings (a 5 s minimum interval, pings without calls); here the
+  server is given the same policy.
+
     python tests/milvus_server_main.py --data-dir DIR --port PORT
 """
 
@@ -73,6 +79,27 @@ def _keep_descriptions() -> None:
     servicer.milvus_lite_to_milvus_schema = encode
 
 
+#: Milvus's own keepalive enforcement: pings every 5 s or more, with or without calls.
+KEEPALIVE_OPTIONS = [
+    ("grpc.http2.min_recv_ping_interval_without_data_ms", 5000),
+    ("grpc.http2.min_ping_interval_without_data_ms", 5000),
+    ("grpc.keepalive_permit_without_calls", 1),
+    ("grpc.http2.max_ping_strikes", 0),
+]
+
+
+def _permit_keepalive_pings() -> None:
+    """Build the server with Milvus's keepalive policy (see the module docstring)."""
+    import grpc
+
+    make = grpc.server
+
+    def build(*args: Any, options: list[tuple[str, Any]] | None = None, **kw: Any) -> Any:
+        return make(*args, options=[*(options or []), *KEEPALIVE_OPTIONS], **kw)
+
+    grpc.server = build  # this process runs only the test server
+
+
 def main() -> None:
     """Parse the flags and serve until killed."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -82,6 +109,7 @@ def main() -> None:
     args = parser.parse_args()
     _accept_english_analyzer()
     _keep_descriptions()
+    _permit_keepalive_pings()
     from milvus_lite.adapter.grpc.server import run_server
 
     run_server(data_dir=args.data_dir, host=args.host, port=args.port)
