@@ -101,6 +101,16 @@ def _load_sentence_transformer(target: str, device: str | None) -> Any:
     return SentenceTransformer(target, device=device)
 
 
+def _pool_devices(device: str, processes: int) -> list[str]:
+    """The device of each pool worker: GPUs round robin when the model is on CUDA."""
+    if device.startswith("cuda"):
+        import torch
+
+        gpus = max(1, torch.cuda.device_count())
+        return [f"cuda:{i % gpus}" for i in range(processes)]
+    return ["cpu"] * processes
+
+
 class Embedder:
     """A sentence-transformers model with separate document and query paths.
 
@@ -171,19 +181,21 @@ class Embedder:
     def _worker_pool(self) -> dict[str, Any]:
         """sentence-transformers' own multi-process pool, started on first use.
 
-        Each worker gets an equal share of the CPU threads (unless OMP_NUM_THREADS is
-        set), so that the workers do not oversubscribe the cores between them.
+        Workers go one per GPU, round robin, when the model runs on CUDA; on the CPU
+        each gets an equal share of the threads (unless OMP_NUM_THREADS is set), so
+        that the workers do not oversubscribe the cores between them.
         """
         if self._pool is None:
+            devices = _pool_devices(str(self._model.device), self.processes)
             threads = max(1, (os.cpu_count() or 1) // self.processes)
             saved = os.environ.get("OMP_NUM_THREADS")
             os.environ["OMP_NUM_THREADS"] = saved or str(threads)
             try:
-                self._pool = self._model.start_multi_process_pool(["cpu"] * self.processes)
+                self._pool = self._model.start_multi_process_pool(devices)
             finally:
                 if saved is None:
                     del os.environ["OMP_NUM_THREADS"]
-            log.info("embedding with %d worker processes", self.processes)
+            log.info("embedding with %d worker processes on %s", self.processes, devices)
         return self._pool
 
     def close(self) -> None:
