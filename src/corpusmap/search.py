@@ -53,7 +53,12 @@ def snippet(text: str, limit: int = SNIPPET_CHARS) -> str:
 
 
 def topic_labels(store: MilvusStore, collection: str) -> dict[int, str]:
-    """Topic id to label for a collection ({} when no topics were fitted)."""
+    """Topic id to label for a collection ({} when no topics were fitted); cached by
+    the store until topics (or anything) are written to it. Do not modify the dict."""
+    return store.cached(("topic_labels", collection), lambda: _read_labels(store, collection))
+
+
+def _read_labels(store: MilvusStore, collection: str) -> dict[int, str]:
     topics = TopicStore(store)
     if not topics.has_topics(collection):
         return {}

@@ -3,6 +3,10 @@
 The same code runs on Milvus Lite (a local `.db` path, the default) and on a
 Milvus server (`http://host:19530` plus a token). Every filter is built by
 `corpusmap.filters`; nothing here splices user values into expressions.
+
+On Milvus Lite a store caches what it reads about a collection (its metadata,
+whether it has passages; `cached` for callers' own lookups) until a write to the
+file (see `corpusmap.store_cache`); a server is not cached.
 """
 
 from __future__ import annotations
@@ -10,9 +14,9 @@ from __future__ import annotations
 import logging
 import threading
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -22,6 +26,7 @@ from corpusmap.documents import Document
 from corpusmap.embedding import unit_mean
 from corpusmap.errors import CollectionNotFoundError, StoreError
 from corpusmap.filters import doc_ids_filter
+from corpusmap.passages import RANKING_FIELDS, passage_rows, search_documents
 from corpusmap.ranking import SEARCH_MODES, Fusion, Hit
 from corpusmap.schema import (
     DOCUMENT_FIELDS,
@@ -33,6 +38,7 @@ from corpusmap.schema import (
     is_valid_collection_name,
     vector_index,
 )
+from corpusmap.store_cache import StoreCache, WatchedClient
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +47,9 @@ log = logging.getLogger(__name__)
 # processes until exit; the last store to close a file stops its server.
 _LITE_OPEN: Counter[str] = Counter()
 _LITE_LOCK = threading.Lock()
+_LITE_CACHES: dict[str, StoreCache] = {}  # per Lite file, while a store has it open
+_ANNS = {"dense": ("vector", "COSINE"), "keyword": ("sparse", "BM25")}
+T = TypeVar("T")
 
 
 def _as_document(row: dict[str, Any]) -> dict[str, Any]:
@@ -71,17 +80,20 @@ class MilvusStore:
         self._lite_path = str(Path(uri).expanduser().resolve()) if is_lite_uri(uri) else None
         if self._lite_path:
             Path(self._lite_path).parent.mkdir(parents=True, exist_ok=True)
+        self._cache: StoreCache | None = None  # Lite only
         try:
-            self.client = MilvusClient(uri=uri, token=token)
+            self.client: MilvusClient = WatchedClient(uri=uri, token=token, on_write=self._written)
         except MilvusException as exc:
             raise StoreError(f"cannot open Milvus at {uri!r}: {exc.message}") from exc
         if self._lite_path:
             with _LITE_LOCK:
                 _LITE_OPEN[self._lite_path] += 1
+                self._cache = _LITE_CACHES.setdefault(self._lite_path, StoreCache())
 
     def close(self) -> None:
         """Close the connection; the last store on a Lite file stops its server."""
         self.client.close()
+        self._cache = None
         if not self._lite_path:
             return
         with _LITE_LOCK:
@@ -89,6 +101,7 @@ class MilvusStore:
             if _LITE_OPEN[self._lite_path] > 0:
                 return
             del _LITE_OPEN[self._lite_path]
+            _LITE_CACHES.pop(self._lite_path, None)
         from milvus_lite.server_manager import server_manager_instance
 
         server_manager_instance.release_server(self._lite_path)
@@ -99,6 +112,14 @@ class MilvusStore:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    def cached(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """`compute()`, kept on Lite until a write to the file (`corpusmap.store_cache`)."""
+        return compute() if self._cache is None else self._cache.get(key, compute)
+
+    def _written(self) -> None:
+        if self._cache is not None:
+            self._cache.clear()
 
     # -- collections ------------------------------------------------------------------
     def list_collections(self) -> list[str]:
@@ -112,6 +133,9 @@ class MilvusStore:
 
     def meta(self, name: str) -> CollectionMeta:
         """The recorded model and dimension of a collection, or `CollectionNotFoundError`."""
+        return self.cached(("meta", name), lambda: self._read_meta(name))
+
+    def _read_meta(self, name: str) -> CollectionMeta:
         if not is_valid_collection_name(name) or not self.client.has_collection(name):
             raise CollectionNotFoundError(f"no collection named {name[:80]!r}")
         meta = self._meta_or_none(name)
@@ -144,6 +168,10 @@ class MilvusStore:
         """Number of documents in a collection."""
         self.meta(name)
         return self.count_where(name, "passage == 0")
+
+    def has_passages(self, name: str) -> bool:
+        """Whether some document of a collection has more than one passage row."""
+        return self.cached(("passages", name), lambda: self.count_where(name, "passage > 0") > 0)
 
     def count_where(self, name: str, expression: str) -> int:
         """Number of documents matching a (safely built) expression."""
@@ -220,43 +248,44 @@ class MilvusStore:
         `hybrid` runs both searches and fuses them per document (see `Fusion`).
         """
         self.meta(name)
-        common: dict[str, Any] = {
-            "limit": top_k,
-            "output_fields": DOCUMENT_FIELDS,
-            "group_by_field": "doc_id",
-        }
-        if mode == "dense":
-            result = self.client.search(
-                name,
-                data=[_need(vector).tolist()],
-                anns_field="vector",
-                filter=expression,
-                search_params={"metric_type": "COSINE"},
-                **common,
-            )
-        elif mode == "keyword":
-            result = self.client.search(
-                name,
-                data=[_need(text)],
-                anns_field="sparse",
-                filter=expression,
-                search_params={"metric_type": "BM25"},
-                **common,
-            )
-        elif mode == "hybrid":
+        if mode == "hybrid":
             # Fused per document here: Milvus fuses per passage row, which splits a
             # document's score (and repeats it) when its best dense and BM25 passages differ.
+            # The candidates carry only what ranks them; the fused top_k get their rows.
             candidates = max(2 * top_k, 100)
             dense, keyword = (
-                self.search(
-                    name, vector=vector, text=text, mode=m, top_k=candidates, expression=expression
-                )
+                self._ranked(name, m, (vector, text), candidates, expression, RANKING_FIELDS)
                 for m in ("dense", "keyword")
             )
-            return (fusion or Fusion()).fuse(dense, keyword, top_k)
-        else:
+            fused = (fusion or Fusion()).fuse(dense, keyword, top_k)
+            keys = [(h.fields["doc_id"], int(h.fields["passage"])) for h in fused]
+            rows = passage_rows(self.client, name, keys, DOCUMENT_FIELDS)
+            return [Hit(h.score, _as_document(r)) for h, r in zip(fused, rows, strict=True) if r]
+        return self._ranked(name, mode, (vector, text), top_k, expression, DOCUMENT_FIELDS)
+
+    def _ranked(
+        self,
+        name: str,
+        mode: str,
+        query: tuple[npt.NDArray[np.float32] | None, str | None],
+        top_k: int,
+        expression: str,
+        fields: list[str],
+    ) -> list[Hit]:
+        """The `top_k` documents of a dense or keyword search, each its best passage's `fields`."""
+        if mode not in _ANNS:
             raise ValueError(f"unknown search mode {mode!r}; use one of {SEARCH_MODES}")
-        return [Hit(float(h["distance"]), _as_document(dict(h["entity"]))) for h in result[0]]
+        field, metric = _ANNS[mode]
+        request: dict[str, Any] = {
+            "data": [_need(query[0]).tolist() if mode == "dense" else _need(query[1])],
+            "anns_field": field,
+            "filter": expression,
+            "search_params": {"metric_type": metric},
+            "output_fields": fields,
+        }
+        one_row_each = self._cache is not None and not self.has_passages(name)  # known on Lite
+        best = search_documents(self.client, name, request, top_k, one_row_each=one_row_each)
+        return [Hit(float(h["distance"]), _as_document(dict(h["entity"]))) for h in best]
 
     def iter_rows(
         self, name: str, fields: Sequence[str], *, batch_size: int = 1000, expression: str = ""
