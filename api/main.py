@@ -15,7 +15,7 @@ from api.errors import install_error_handlers
 from api.metrics import Metrics
 from api.middleware import install_middleware
 from api.observability import configure_logging
-from api.routes import admin, collections, ops, topics
+from api.routes import admin, collections, ops, reports, topics
 from api.security import check_admin_config
 from corpusmap.config import Settings, get_settings
 from corpusmap.embedding import EmbedderPool
@@ -96,6 +96,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.include_router(collections.router)
     app.include_router(topics.router)
+    app.include_router(reports.router)
     app.include_router(ops.router)
     if settings.admin_endpoints:
         app.include_router(admin.router)

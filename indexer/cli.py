@@ -1,4 +1,4 @@
-"""The `corpusmap` command line: index, topics, search, info, serve."""
+"""The `corpusmap` command line: index, topics, search, info, serve, report."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import typer
 from corpusmap.config import Settings, get_settings
 from corpusmap.errors import CorpusError, CorpusmapError
 from corpusmap.search import DEFAULT_MODE
-from indexer import cli_builds, commands, topic_eval
+from indexer import cli_builds, commands, report_cmd, topic_eval
 
 
 class SearchMode(StrEnum):
@@ -314,6 +314,7 @@ def config(
 
 app.command(name="builds")(cli_builds.builds)
 app.command(name="rollback")(cli_builds.rollback)
+app.command(name="report")(report_cmd.report)
 
 
 def _with(settings: Settings, **overrides: Any) -> Settings:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -15,7 +16,7 @@ from tests.conftest import ClaimsIndex
 runner = CliRunner()
 
 
-@pytest.mark.parametrize("command", ["index", "topics", "search", "info", "serve"])
+@pytest.mark.parametrize("command", ["index", "topics", "search", "info", "serve", "report"])
 def test_every_command_explains_itself(command: str):
     result = runner.invoke(app, [command, "--help"])
     assert result.exit_code == 0
@@ -45,6 +46,18 @@ def test_info_and_search_print_json(claims_index: ClaimsIndex):
     assert found.returncode == 0, found.stderr
     hits = json.loads(found.stdout)
     assert len(hits) == 3 and all("A63B" in h["cpc"] for h in hits)
+
+
+def test_report_writes_a_folder(claims_index: ClaimsIndex, tmp_path: Path):
+    written = _cli(claims_index, "report", "claims", "--out", str(tmp_path / "r"))
+    assert written.returncode == 0, written.stderr
+    summary = json.loads(written.stdout)
+    assert summary["collection"] == "claims" and summary["documents_on_map"] == 1100
+    pages = sorted(p.name for p in (tmp_path / "r" / "topics").iterdir())
+    assert len(pages) == summary["topic_pages"] and "-1.html" in pages
+    assert {p.name for p in (tmp_path / "r").iterdir()} == {"index.html", "plotly.min.js", "topics"}
+    missing = _cli(claims_index, "report", "nope", "--out", str(tmp_path / "n"))
+    assert missing.returncode == 2 and "no collection named 'nope'" in missing.stderr
 
 
 def test_errors_are_one_clear_line_and_exit_2(claims_index: ClaimsIndex):

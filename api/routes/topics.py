@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query
-from fastapi.responses import HTMLResponse
 
 from api.deps import EmbeddersDep, StoreDep
 from api.schemas import (
@@ -28,7 +27,6 @@ from api.schemas import (
     TopicsOverTime,
     TopicWordsOverTime,
 )
-from corpusmap.reports import build_topic_report
 from corpusmap.search import to_hit, topic_labels
 from corpusmap.topic_breakdowns import topic_words_over_time_of, topics_by_class_of
 from corpusmap.topic_store import TopicStore, TopicSummary
@@ -224,11 +222,3 @@ def topic_words_over_time(
             for b in bins
         ],
     )
-
-
-@router.get("/collections/{name}/report", response_class=HTMLResponse)
-def topic_report(name: str, store: StoreDep) -> HTMLResponse:
-    """The HTML topic report: charts (plotly.js inlined, no CDN) and tables of topic sizes,
-    trends, classes and hierarchy, and a section per topic linking its documents."""
-    page = build_topic_report(store, name, document_url=f"/collections/{name}/documents/{{id}}")
-    return HTMLResponse(page)

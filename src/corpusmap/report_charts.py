@@ -1,18 +1,22 @@
-"""Plotly charts of the topic report, as HTML fragments with plotly.js inlined once.
+"""Plotly charts of the topic report, as HTML fragments; plotly.js inlined or local.
 
-No chart fetches anything: `plotly_script` inlines the plotly.js bundle that ships
-with the plotly package, and each chart is a div plus the call that draws it.
+No chart fetches anything from elsewhere: `plotly_script` inlines the plotly.js bundle
+that ships with the plotly package (the one-page report), `plotly_src` loads the same
+bundle from a path beside the pages (the report folder, the API), and each chart is
+a div plus the call that draws it.
 Corpus strings are HTML-escaped before they reach a chart, because plotly reads
 text as a small subset of HTML (a class named "<b>x</b>" would otherwise turn bold).
 """
 
 from __future__ import annotations
 
+import functools
 import html
 import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from corpusmap.document_map import DocumentMap
 from corpusmap.topic_breakdowns import CLASS_FIELD_NAMES, TopicsByClass
 from corpusmap.topic_store import OUTLIER_TOPIC, TopicSummary
 from corpusmap.topic_views import TopicsOverTime
@@ -26,11 +30,29 @@ _OUTLIER_COLOUR = "#bbbbbb"
 _COLOUR = "#4c78a8"
 
 
-def plotly_script() -> str:
-    """A script element holding the whole plotly.js bundle (no CDN, works offline)."""
+@functools.cache
+def plotly_bundle() -> str:
+    """The minified plotly.js bundle of the installed plotly package."""
     from plotly.offline import get_plotlyjs
 
-    return f'<script type="text/javascript">{get_plotlyjs()}</script>'
+    return str(get_plotlyjs())
+
+
+def plotly_version() -> str:
+    """The version of the bundled plotly.js (changes only with the plotly package)."""
+    from plotly.offline import get_plotlyjs_version
+
+    return str(get_plotlyjs_version())
+
+
+def plotly_script() -> str:
+    """A script element holding the whole plotly.js bundle (no CDN, works offline)."""
+    return f'<script type="text/javascript">{plotly_bundle()}</script>'
+
+
+def plotly_src(src: str) -> str:
+    """A script element loading the plotly.js bundle from `src`, a local or relative path."""
+    return f'<script type="text/javascript" charset="utf-8" src="{html.escape(src)}"></script>'
 
 
 def topic_name(topic: TopicSummary, width: int = 40) -> str:
@@ -182,3 +204,57 @@ def hierarchy_chart(tree: Mapping[str, Any], topics: Sequence[TopicSummary]) -> 
     )
     figure.update_xaxes(title_text="cosine distance at merge", rangemode="tozero")
     return _div(figure, "chart-hierarchy", max(300, 22 * len(leaves) + 80))
+
+
+def document_map_chart(points: DocumentMap, topics: Sequence[TopicSummary]) -> str:
+    """The sampled documents in 2-D, one WebGL trace per topic (click the legend to hide
+    one); hover shows a document's title (its id if untitled), id and topic."""
+    import plotly.colors
+    import plotly.graph_objects as go
+
+    palette = plotly.colors.qualitative.Dark24
+    figure = go.Figure()
+    present = set(points.topics)
+    for rank, topic in enumerate(t for t in topics if t.topic_id in present):
+        rows = [i for i, t in enumerate(points.topics) if t == topic.topic_id]
+        name = topic_name(topic, 30)
+        outliers = topic.topic_id == OUTLIER_TOPIC
+        figure.add_trace(
+            go.Scattergl(
+                x=[points.xs[i] for i in rows],
+                y=[points.ys[i] for i in rows],
+                mode="markers",
+                name=name,
+                hovertext=[
+                    f"{html.escape(points.titles[i])}<br>id {html.escape(points.ids[i])}<br>"
+                    f"{topic_name(topic, 60)}"
+                    for i in rows
+                ],
+                hoverinfo="text",
+                marker={
+                    "size": 5,
+                    "opacity": 0.5 if outliers else 0.75,
+                    "color": _OUTLIER_COLOUR if outliers else palette[rank % len(palette)],
+                },
+            )
+        )
+    figure.update_xaxes(title_text="PC 1", zeroline=False)
+    figure.update_yaxes(title_text="PC 2", zeroline=False)
+    return _div(figure, "chart-docmap", 560)
+
+
+def topic_trend_chart(view: TopicsOverTime, topic: TopicSummary) -> str:
+    """One topic's documents per time bin."""
+    import plotly.graph_objects as go
+
+    line = go.Scatter(
+        x=view.bins,
+        y=view.counts.get(topic.topic_id, [0] * len(view.bins)),
+        mode="lines+markers",
+        line={"color": _COLOUR},
+        hovertemplate="%{x}: %{y} documents<extra></extra>",
+    )
+    figure = go.Figure(line)
+    figure.update_xaxes(type="category", title_text=view.interval)
+    figure.update_yaxes(title_text="documents", rangemode="tozero")
+    return _div(figure, "chart-trend", 320)

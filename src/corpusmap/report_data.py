@@ -1,8 +1,9 @@
 """Everything the topic report shows, read from the store in two passes over the rows.
 
-The first pass reads each document's date, topic and classes (no text); the second
+The first pass reads each document's id, date, topic and classes (no text); the second
 reads the texts, keeping only term counts per topic and time bin, so memory grows
 with the vocabulary and the number of documents' small fields, never with the texts.
+The document map then reads the vectors of a fixed-size sample (`document_map`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,12 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from corpusmap.document_map import (
+    DocumentMap,
+    build_document_map,
+    principal_axes,
+    project,
+)
 from corpusmap.store import MilvusStore
 from corpusmap.topic_breakdowns import (
     CLASS_FIELDS,
@@ -47,6 +54,8 @@ class ReportData:
     topic_map: dict[int, tuple[float, float]] = field(default_factory=dict)
     #: Topic id -> nearest other topics by centroid cosine, best first.
     neighbours: dict[int, list[tuple[int, float]]] = field(default_factory=dict)
+    #: A sample of the documents in 2-D, on the intertopic map's axes.
+    document_map: DocumentMap | None = None
 
 
 def choose_interval(dates: Sequence[int]) -> Interval:
@@ -59,12 +68,7 @@ def choose_interval(dates: Sequence[int]) -> Interval:
 
 def topic_map(vectors: npt.NDArray[np.float32]) -> npt.NDArray[np.float64]:
     """2-D coordinates of topic centroids: their first two principal components."""
-    centred = np.asarray(vectors, dtype=np.float64) - vectors.mean(axis=0)
-    _, _, axes = np.linalg.svd(centred, full_matrices=False)
-    coords = centred @ axes[:2].T
-    if coords.shape[1] < 2:  # a single topic has one axis at most
-        coords = np.hstack([coords, np.zeros((len(coords), 2 - coords.shape[1]))])
-    return np.round(coords, 6)
+    return project(vectors, principal_axes(vectors))
 
 
 def nearest_topics(
@@ -91,7 +95,7 @@ def collect_report_data(store: MilvusStore, collection: str) -> ReportData:
     docs = [
         row
         for batch in store.iter_rows(
-            collection, ["date", "topic", *CLASS_FIELDS], expression="passage == 0"
+            collection, ["doc_id", "date", "topic", *CLASS_FIELDS], expression="passage == 0"
         )
         for row in batch
     ]
@@ -101,7 +105,10 @@ def collect_report_data(store: MilvusStore, collection: str) -> ReportData:
     texts = store.iter_rows(collection, ["text", "date", "topic", "passage"])
     counts = count_bin_terms((row for batch in texts for row in batch), interval)
     data.words_by_bin = {t: words_over_time(counts, t) for t in order}
-    _add_centroid_views(data, *topic_store.topic_vectors(collection))
+    fitted, vectors = topic_store.topic_vectors(collection)
+    _add_centroid_views(data, fitted, vectors)
+    doc_topics = [(str(r["doc_id"]), int(r["topic"])) for r in docs]
+    data.document_map = build_document_map(store, collection, doc_topics, vectors)
     return data
 
 

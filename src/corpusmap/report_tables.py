@@ -6,14 +6,16 @@ still reads with scripts off. Every corpus value is HTML-escaped (user data).
 from __future__ import annotations
 
 import html
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from corpusmap.topic_breakdowns import CLASS_FIELD_NAMES, BinWords, TopicsByClass
-from corpusmap.topic_store import TopicSummary
+from corpusmap.topic_store import OUTLIER_TOPIC, TopicSummary
 from corpusmap.topic_views import TopicsOverTime
 
 CLASS_MIX = 8
+#: Where a link to a topic points: its section of the page, or its own page.
+TopicHref = Callable[[int], str]
 
 
 def e(value: Any) -> str:
@@ -21,9 +23,16 @@ def e(value: Any) -> str:
     return html.escape(str(value), quote=True)
 
 
-def topic_link(topic_id: int, text: str) -> str:
-    """A link to a topic's section of the report."""
-    return f'<a href="#topic-{topic_id}">{e(text)}</a>'
+def section_href(topic_id: int) -> str:
+    """The anchor of a topic's section in the one-page report (outliers have none)."""
+    return "" if topic_id == OUTLIER_TOPIC else f"#topic-{topic_id}"
+
+
+def topic_link(topic_id: int, text: str, href: TopicHref = section_href) -> str:
+    """A link to a topic (its section of the page by default); plain text where `href`
+    gives no address (a topic with no section or page)."""
+    target = href(topic_id)
+    return f'<a href="{e(target)}">{e(text)}</a>' if target else e(text)
 
 
 def sparkline(counts: Sequence[int], width: int = 120, height: int = 24) -> str:
@@ -53,10 +62,15 @@ def _details(summary: str, content: str) -> str:
     return f"<details><summary>{e(summary)}</summary><div class='wide'>{content}</div></details>"
 
 
-def trends_table(view: TopicsOverTime, topics: Sequence[TopicSummary]) -> str:
+def trends_table(
+    view: TopicsOverTime, topics: Sequence[TopicSummary], href: TopicHref = section_href
+) -> str:
     """Documents per topic (rows) per time bin (columns), folded away by default."""
     rows = [
-        [topic_link(t.topic_id, f"{t.topic_id}: {t.label}"), *map(str, view.counts[t.topic_id])]
+        [
+            topic_link(t.topic_id, f"{t.topic_id}: {t.label}", href),
+            *map(str, view.counts[t.topic_id]),
+        ]
         for t in topics
         if t.topic_id in view.counts
     ]
@@ -64,10 +78,15 @@ def trends_table(view: TopicsOverTime, topics: Sequence[TopicSummary]) -> str:
     return _details(f"Documents per topic per {view.interval} (table)", table)
 
 
-def classes_table(by_class: TopicsByClass, topics: Sequence[TopicSummary]) -> str:
+def classes_table(
+    by_class: TopicsByClass, topics: Sequence[TopicSummary], href: TopicHref = section_href
+) -> str:
     """Documents per topic (rows) per class (columns), folded away by default."""
     rows = [
-        [topic_link(t.topic_id, f"{t.topic_id}: {t.label}"), *map(str, by_class.counts[t.topic_id])]
+        [
+            topic_link(t.topic_id, f"{t.topic_id}: {t.label}", href),
+            *map(str, by_class.counts[t.topic_id]),
+        ]
         for t in topics
         if t.topic_id in by_class.counts
     ]
@@ -76,12 +95,12 @@ def classes_table(by_class: TopicsByClass, topics: Sequence[TopicSummary]) -> st
     return _details(f"Documents per topic per {name} (table)", table)
 
 
-def hierarchy_list(tree: Mapping[str, Any]) -> str:
+def hierarchy_list(tree: Mapping[str, Any], href: TopicHref = section_href) -> str:
     """The topic tree as nested lists: merges with their distance, topics as links."""
     if "topic" in tree:
         label = f"{tree['topic']}: {tree['label']} ({tree['size']} documents)"
-        return f"<li>{topic_link(int(tree['topic']), label)}</li>"
-    children = "".join(hierarchy_list(child) for child in tree["children"])
+        return f"<li>{topic_link(int(tree['topic']), label, href)}</li>"
+    children = "".join(hierarchy_list(child, href) for child in tree["children"])
     return (
         f"<li>{len(tree['topics'])} topics merged at distance {float(tree['distance']):.3f}"
         f"<ul>{children}</ul></li>"
@@ -115,11 +134,13 @@ def _bar(share: float) -> str:
 
 
 def neighbour_list(
-    neighbours: Sequence[tuple[int, float]], topics: Mapping[int, TopicSummary]
+    neighbours: Sequence[tuple[int, float]],
+    topics: Mapping[int, TopicSummary],
+    href: TopicHref = section_href,
 ) -> str:
     """Links to the nearest topics, with their centroid cosine similarity."""
     items = [
-        f"<li>{topic_link(t, f'{t}: {topics[t].label}')} "
+        f"<li>{topic_link(t, f'{t}: {topics[t].label}', href)} "
         f"<span class='muted'>cosine {score:.2f}</span></li>"
         for t, score in neighbours
         if t in topics

@@ -1,0 +1,55 @@
+"""The HTML topic report: the overview, a page per topic, and the plotly.js they load.
+
+The pages are those `corpusmap report` writes as a folder (`corpusmap.report_pages`),
+linked by absolute paths under `/collections/{name}/report`. Nothing is fetched from
+elsewhere: plotly.js comes from this API, with a version in its address and a cache
+header of a year, so a browser loads it once for every page and collection.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.responses import HTMLResponse, Response
+
+from api.deps import StoreDep
+from api.routes.topics import TopicId
+from corpusmap.report_charts import plotly_bundle
+from corpusmap.report_pages import (
+    ReportLinks,
+    cached_report_data,
+    render_overview_page,
+    render_topic_page,
+    served_links,
+)
+
+router = APIRouter(tags=["report"])
+#: plotly.js changes only with the plotly package, and its address carries the version.
+BUNDLE_CACHE = "public, max-age=31536000, immutable"
+
+
+def _links(name: str) -> ReportLinks:
+    return served_links(f"/collections/{name}/report", f"/collections/{name}/documents/{{id}}")
+
+
+@router.get("/collections/{name}/report", response_class=HTMLResponse)
+def topic_report(name: str, store: StoreDep) -> HTMLResponse:
+    """The HTML topic report's overview: topic table, sizes, intertopic map, document map
+    (a sample of at most 5,000 documents), topics over time, per class and hierarchy;
+    each topic links to its page. plotly.js is served by this API, never a CDN."""
+    return HTMLResponse(render_overview_page(cached_report_data(store, name), _links(name)))
+
+
+@router.get("/collections/{name}/report/topics/{topic_id}", response_class=HTMLResponse)
+def topic_report_page(name: str, topic_id: TopicId, store: StoreDep) -> HTMLResponse:
+    """A topic's page of the report: keywords with weights, trend, class mix, nearest
+    topics and representative documents linked to the document view; 404 for no such
+    topic."""
+    data = cached_report_data(store, name)
+    return HTMLResponse(render_topic_page(data, topic_id, _links(name)))
+
+
+@router.get("/collections/{name}/report/plotly.min.js")
+def report_plotly(name: str, store: StoreDep) -> Response:
+    """The plotly.js bundle the report pages load (from the installed plotly package)."""
+    headers = {"Cache-Control": BUNDLE_CACHE}
+    return Response(plotly_bundle(), media_type="text/javascript", headers=headers)
