@@ -29,14 +29,20 @@ BENCHMARKS: list[tuple[str, Callable[[], None]]] = [
 ]
 
 
-def _run_each() -> dict[str, float]:
+def _run_each() -> tuple[dict[str, float], dict[str, str]]:
+    """Each benchmark's seconds, and the error of each that failed (the rest still run)."""
     seconds: dict[str, float] = {}
+    failed: dict[str, str] = {}
     for name, benchmark in BENCHMARKS:
         started = time.perf_counter()
-        benchmark()
+        try:
+            benchmark()
+        except Exception as exc:  # recorded and reported; the run still fails at the end
+            failed[name] = f"{type(exc).__name__}: {exc}"
+            print(f"== {name} FAILED: {failed[name]}", flush=True)
         seconds[name] = round(time.perf_counter() - started, 1)
         print(f"== {name}: {seconds[name]:.0f} s", flush=True)
-    return seconds
+    return seconds, failed
 
 
 def main() -> None:
@@ -45,14 +51,17 @@ def main() -> None:
     load_before = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="corpusmap-bench-") as scratch:
         os.environ.setdefault("BENCH_DATA_DIR", scratch)
-        seconds = _run_each()
+        seconds, failed = _run_each()
     figures = {
         "seconds": seconds,
+        "failed": failed,
         "total_minutes": round(sum(seconds.values()) / 60, 1),
         "loadavg_before": [round(x, 2) for x in load_before],
         "loadavg_after": [round(x, 2) for x in os.getloadavg()],
     }
     write_result("run_all", figures)
+    if failed:
+        raise SystemExit(f"benchmarks failed: {', '.join(failed)}")
 
 
 if __name__ == "__main__":
