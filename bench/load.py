@@ -28,6 +28,7 @@ import httpx
 
 from bench.common import ROOT, SHARED_DATA, write_result
 
+AG_NEWS = SHARED_DATA / "topics" / "ag_news_test.csv"
 QUERIES = ["oil prices rise", "world cup final", "new chip from intel", "election results"]
 
 
@@ -104,23 +105,31 @@ def drive(
 
 
 def write_news(path: Path, first: int, count: int) -> Path:
-    """AG News rows as a CSV with ids (`n<row>`)."""
-    with open(SHARED_DATA / "topics" / "ag_news_test.csv", newline="", encoding="utf-8") as f:
-        rows = list(csv.DictReader(f))[first : first + count]
-    with open(path, "w", newline="", encoding="utf-8") as f:
-        writer = csv.writer(f)
+    """Rows `first .. first + count - 1` of AG News as a CSV with ids `n<row>`."""
+    with open(AG_NEWS, newline="", encoding="utf-8") as source:
+        rows = list(csv.DictReader(source))[first : first + count]
+    with open(path, "w", newline="", encoding="utf-8") as target:
+        writer = csv.writer(target)
         writer.writerow(["id", "title", "description", "label"])
-        for n, row in enumerate(rows, start=first):
-            writer.writerow([f"n{n}", row["title"], row["description"], row["label"]])
+        for number, row in enumerate(rows, start=first):
+            writer.writerow([f"n{number}", row["title"], row["description"], row["label"]])
     return path
+
+
+def news_cli_args(path: Path, collection: str) -> list[str]:
+    """`corpusmap index` arguments for a file `write_news` made."""
+    return [
+        "index", str(path), "--collection", collection, "--id-field", "id",
+        "--text-field", "title", "--text-field", "description", "--title-field", "title",
+        "--label-field", "label",
+    ]  # fmt: skip
 
 
 def index_command(data_dir: Path, corpus: Path) -> list[str]:
     """The `corpusmap index` command line that (re)publishes the `news` collection."""
     return [
-        sys.executable, "-m", "indexer", "--data-dir", str(data_dir), "index", str(corpus),
-        "--collection", "news", "--id-field", "id", "--text-field", "title",
-        "--text-field", "description", "--title-field", "title", "--label-field", "label",
+        sys.executable, "-m", "indexer", "--data-dir", str(data_dir),
+        *news_cli_args(corpus, "news"),
     ]  # fmt: skip
 
 

@@ -62,19 +62,22 @@ def _details(summary: str, content: str) -> str:
     return f"<details><summary>{e(summary)}</summary><div class='wide'>{content}</div></details>"
 
 
+def _count_rows(
+    counts: Mapping[int, Sequence[int]], topics: Sequence[TopicSummary], href: TopicHref
+) -> list[list[str]]:
+    """A row per topic that has counts: its link, then each count."""
+    return [
+        [topic_link(t.topic_id, f"{t.topic_id}: {t.label}", href), *map(str, counts[t.topic_id])]
+        for t in topics
+        if t.topic_id in counts
+    ]
+
+
 def trends_table(
     view: TopicsOverTime, topics: Sequence[TopicSummary], href: TopicHref = section_href
 ) -> str:
     """Documents per topic (rows) per time bin (columns), folded away by default."""
-    rows = [
-        [
-            topic_link(t.topic_id, f"{t.topic_id}: {t.label}", href),
-            *map(str, view.counts[t.topic_id]),
-        ]
-        for t in topics
-        if t.topic_id in view.counts
-    ]
-    table = _table(["topic", *map(e, view.bins)], rows)
+    table = _table(["topic", *map(e, view.bins)], _count_rows(view.counts, topics, href))
     return _details(f"Documents per topic per {view.interval} (table)", table)
 
 
@@ -82,15 +85,7 @@ def classes_table(
     by_class: TopicsByClass, topics: Sequence[TopicSummary], href: TopicHref = section_href
 ) -> str:
     """Documents per topic (rows) per class (columns), folded away by default."""
-    rows = [
-        [
-            topic_link(t.topic_id, f"{t.topic_id}: {t.label}", href),
-            *map(str, by_class.counts[t.topic_id]),
-        ]
-        for t in topics
-        if t.topic_id in by_class.counts
-    ]
-    table = _table(["topic", *map(e, by_class.classes)], rows)
+    table = _table(["topic", *map(e, by_class.classes)], _count_rows(by_class.counts, topics, href))
     name = CLASS_FIELD_NAMES[by_class.field]
     return _details(f"Documents per topic per {name} (table)", table)
 
