@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from corpusmap.embedding import Embedder, EmbedderPool, resolve_model
+from corpusmap.embedding import Embedder, EmbedderPool, length_sorted_batches, resolve_model
 from corpusmap.errors import ModelLoadError
 
 
@@ -52,3 +52,24 @@ def test_a_worker_pool_gives_the_same_vectors(embedders: EmbedderPool):
     assert pooled._pool is None
     assert vectors.shape == single.shape
     assert np.allclose(vectors, single, atol=1e-5)
+
+
+def test_batches_go_longest_first_and_cover_every_text_once():
+    lengths = [3, 9, 1, 9, 5, 2, 7]
+    batches = [b.tolist() for b in length_sorted_batches(lengths, 3)]
+    assert batches == [[1, 3, 6], [4, 0, 5], [2]]  # ties keep their input order
+    assert list(length_sorted_batches([], 3)) == []
+
+
+def test_length_sorted_encoding_keeps_input_order_and_vectors(embedders: EmbedderPool):
+    """Batches are formed by token count, but each vector is its own text's, as encode gives it."""
+    embedder = embedders.get("minilm")
+    rng = np.random.default_rng(0)
+    words = "golf club head face insert baseball bat antibody sensor layer".split()
+    texts = [" ".join(rng.choice(words, size=int(n))) for n in rng.integers(1, 300, size=50)]
+    ours = Embedder("minilm", batch_size=7)  # batches of mixed sizes, a short last one
+    vectors = ours.embed_documents(texts, progress=True)
+    reference = embedder._model.encode(texts, normalize_embeddings=True, batch_size=64)
+    assert vectors.shape == (50, 384)
+    assert np.allclose(vectors, reference, atol=1e-5)
+    assert ours._token_counts(["a b c", "a"]) == [5, 3]  # with [CLS] and [SEP]

@@ -13,12 +13,13 @@ import os
 import threading
 import urllib.error
 import urllib.request
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
+from tqdm import tqdm
 
 from corpusmap.errors import ModelLoadError
 
@@ -44,6 +45,21 @@ def unit_mean(vectors: npt.ArrayLike) -> Vectors:
     the centroid of a topic)."""
     mean = np.mean(np.asarray(vectors, dtype=np.float32), axis=0)
     return (mean / max(float(np.linalg.norm(mean)), 1e-12)).astype(np.float32)
+
+
+def length_sorted_batches(
+    lengths: Sequence[int], batch_size: int
+) -> Iterator[npt.NDArray[np.intp]]:
+    """Indices of each batch, longest texts first, so a batch pads only to its own longest.
+
+    By token count, not characters: sentence-transformers sorts by characters, which
+    left 21% of the tokens of the shared patent abstracts as padding; by tokens, 1%
+    (MiniLM encoded them 13-15% faster, `bench.indexing`). A token budget per batch
+    (more short texts together) measured no better on CPU.
+    """
+    order = np.argsort(-np.asarray(lengths, dtype=np.int64), kind="stable")
+    for start in range(0, len(order), batch_size):
+        yield order[start : start + batch_size]
 
 
 def _bundled_minilm_path() -> str | None:
@@ -167,14 +183,38 @@ class Embedder:
             return np.zeros((0, self.dimension), dtype=np.float32)
         if self._onnx is not None:
             return self._onnx.encode(texts, "document")
-        pooled = self.processes > 1 and len(texts) >= self.processes * self.batch_size
+        if self.processes > 1 and len(texts) >= self.processes * self.batch_size:
+            return self._embed_pooled(texts, progress)
+        lengths = self._token_counts(texts)
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        batches = list(length_sorted_batches(lengths, self.batch_size))
+        # One encode call per batch: given the whole list, encode would re-sort it by characters.
+        for batch in tqdm(batches, desc="embed", unit="batch", disable=not progress):
+            out[batch] = self._model.encode_document(
+                [texts[i] for i in batch],
+                batch_size=len(batch),
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            )
+        return out
+
+    def _token_counts(self, texts: Sequence[str]) -> list[int]:
+        """Each text's token count as the model reads it (truncated to its window)."""
+        encoded = self._model.tokenizer(
+            list(texts), truncation=True, max_length=self.max_seq_length, verbose=False
+        )
+        return [len(ids) for ids in encoded["input_ids"]]
+
+    def _embed_pooled(self, texts: Sequence[str], progress: bool) -> Vectors:
+        """Embed on the worker processes (which split and sort the work themselves)."""
         vectors = self._model.encode_document(
             list(texts),
             batch_size=self.batch_size,
             normalize_embeddings=True,
             convert_to_numpy=True,
             show_progress_bar=progress,
-            **({"pool": self._worker_pool()} if pooled else {}),
+            pool=self._worker_pool(),
         )
         return np.asarray(vectors, dtype=np.float32)
 
