@@ -1,72 +1,84 @@
 """Encoding backends side by side: torch vs ONNX Runtime fp32 vs int8, MiniLM.
 
-Each BEIR subset (msmarco_5k, dbpedia_5k: 10,000 real documents) is encoded once
-per backend, in chunks of 500 documents that rotate through the backends (torch,
-fp32, int8; then fp32, int8, torch; ...), so load from other processes on this
-shared machine falls on all three alike. docs/s is documents over the summed
-encoding time of each backend; the vectors it produced are then scored: exact
-numpy search over every passage (a document takes its best, as the index does) for
-the judged queries, each embedded by the same backend, nDCG@10 by ir-measures.
+Throughput: the first 1,000 documents of each BEIR subset (msmarco_5k, dbpedia_5k),
+split into passages as the index splits them, encoded in chunks of 500 that rotate
+through the backends (each chunk starts with another backend), so load from other
+processes on this shared machine falls on all alike. docs/s is documents over each
+backend's summed encoding time. Backends: `torch` (corpusmap's torch path, batches
+sorted by token count), `onnx_fp32`, `onnx_int8`, and for reference
+`sentence_transformers` (plain `encode_document`, which sorts by characters).
+
+Quality: every backend's vectors of all 10,000 documents, scored by exact numpy
+search over every passage (a document takes its best, as the index does) for the
+judged queries, each embedded by the same backend, nDCG@10 by ir-measures. They
+come through the embedding cache (`bench.synthetic`), so within `make bench` the
+torch vectors are the ones `bench.retrieval` already made (the cache keeps each
+backend apart; BENCH_DATA_DIR shares it, else a temp dir).
 
 Also measured: single-query latency per backend (p50 over the judged queries), and
-on 1,000 documents what sorting by length buys the fp32 backend.
-BENCH_ENCODING_DOCS=N encodes only N documents per corpus (a quick try-out; its
-nDCG is not comparable). Writes bench/results/encoding.json. Run:
-`.venv/bin/python -m bench.encoding` (exports go to the ONNX cache the first time).
+on 500 passages (both sets) what sorting by length buys the fp32 backend.
+Writes bench/results/encoding.json. Run: `.venv/bin/python -m bench.encoding`
+(exports go to the ONNX cache the first time).
 """
 
 from __future__ import annotations
 
-import json
 import os
+import tempfile
 import time
-from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 
 from bench.common import SHARED_DATA, write_result
+from bench.synthetic import BASE_SETS, base_documents, base_set_documents, embed_base
+from corpusmap.config import Settings
 from corpusmap.embedding import Embedder
 from corpusmap.passages import PassageSplitter
 from indexer.evaluate import load_qrels, load_queries, score_run
 
 BACKENDS = {"torch": "torch", "onnx_fp32": "onnx", "onnx_int8": "onnx-int8"}
-DATASETS = ["msmarco_5k", "dbpedia_5k"]
+REFERENCE = "sentence_transformers"
 CHUNK = 500
+THROUGHPUT_DOCS = 1000  # per dataset
 BATCH_SIZE = 64
 DEPTH = 100
-#: Documents per corpus; fewer only to try the script out (nDCG then is not comparable).
-LIMIT = int(os.environ.get("BENCH_ENCODING_DOCS", "5000"))
 
 
-def read_corpus(folder: Path) -> tuple[list[str], list[str]]:
-    """Document ids and texts (title and text joined, as the `beir` preset does)."""
-    ids, texts = [], []
-    # Lines split on newlines only: texts hold U+2028 and the like, which splitlines() cuts.
-    for line in (folder / "corpus.jsonl").read_text(encoding="utf-8").split("\n"):
-        if line.strip():
-            row = json.loads(line)
-            ids.append(str(row["_id"]))
-            parts = (str(row.get("title") or ""), str(row.get("text") or ""))
-            texts.append("\n\n".join(p for p in parts if p))
-    return ids, texts
+class Encoder(Protocol):
+    """What the throughput rotation calls."""
+
+    def embed_documents(self, texts: Sequence[str]) -> np.ndarray: ...
 
 
-def encode_interleaved(
-    embedders: dict[str, Embedder], passages: list[list[str]]
-) -> tuple[dict[str, np.ndarray], dict[str, float]]:
-    """Every backend's passage vectors and its summed seconds, chunks rotating backends."""
-    names = list(embedders)
-    parts: dict[str, list[np.ndarray]] = {n: [] for n in names}
+class PlainEncode:
+    """sentence-transformers' own `encode_document` (sorts by characters), the reference."""
+
+    def __init__(self, embedder: Embedder):
+        self._model = embedder._model
+
+    def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
+        """Vectors as a plain sentence-transformers user gets them."""
+        return np.asarray(
+            self._model.encode_document(
+                list(texts), batch_size=BATCH_SIZE, normalize_embeddings=True
+            )
+        )
+
+
+def throughput(encoders: dict[str, Encoder], chunks: list[list[str]]) -> dict[str, float]:
+    """Each encoder's summed seconds over the chunks, the order rotating per chunk."""
+    names = list(encoders)
     seconds = dict.fromkeys(names, 0.0)
-    for number, start in enumerate(range(0, len(passages), CHUNK)):
-        flat = [p for doc in passages[start : start + CHUNK] for p in doc]
+    for number, flat in enumerate(chunks):
         shift = number % len(names)
         for name in names[shift:] + names[:shift]:
             started = time.perf_counter()
-            parts[name].append(embedders[name].embed_documents(flat))
+            encoders[name].embed_documents(flat)
             seconds[name] += time.perf_counter() - started
-    return {n: np.concatenate(parts[n]) for n in names}, seconds
+    return seconds
 
 
 def exact_run(
@@ -109,66 +121,80 @@ def batching(embedder: Embedder, texts: list[str], rounds: int = 2) -> dict[str,
     return {n: round(rounds * len(texts) / s, 1) for n, s in seconds.items()}
 
 
-@dataclass
-class DatasetRun:
-    """One corpus encoded by every backend: nDCG@10 and encoding seconds of each."""
-
-    ndcg: dict[str, float]
-    seconds: dict[str, float]
-    documents: int
-    queries: list[str]
-    sample: list[str]
-
-
-def run_dataset(
-    embedders: dict[str, Embedder], splitter: PassageSplitter, dataset: str
-) -> DatasetRun:
-    """Encode a BEIR subset with every backend and score each backend's own vectors."""
-    folder = SHARED_DATA / "retrieval" / dataset
-    doc_ids, texts = read_corpus(folder)
-    doc_ids, texts = doc_ids[:LIMIT], texts[:LIMIT]
-    qrels = load_qrels(folder)
-    queries = {q: t for q, t in load_queries(folder).items() if q in qrels}
-    passages = splitter.split_many(texts)
-    vectors, seconds = encode_interleaved(embedders, passages)
-    ndcg = {}
-    for name, embedder in embedders.items():
+def ndcg(settings: Settings, embedder: Embedder) -> dict[str, float]:
+    """nDCG@10 per dataset of exact search over this backend's vectors of every document."""
+    scores = {}
+    for dataset in BASE_SETS:
+        folder = SHARED_DATA / "retrieval" / dataset
+        docs = base_set_documents(dataset)
+        passages, vectors = embed_base(settings, embedder, docs)
+        qrels = load_qrels(folder)
+        queries = {q: t for q, t in load_queries(folder).items() if q in qrels}
         query_vectors = np.stack([embedder.embed_query(t) for t in queries.values()])
-        run = exact_run(doc_ids, passages, vectors[name], query_vectors)
-        ndcg[name] = score_run(qrels, dict(zip(queries, run, strict=True)))["ndcg@10"]
-    print(dataset, ndcg, flush=True)
-    return DatasetRun(ndcg, seconds, len(texts), list(queries.values()), texts[:500])
+        run = exact_run([d.id for d in docs], passages, vectors, query_vectors)
+        scores[dataset] = score_run(qrels, dict(zip(queries, run, strict=True)))["ndcg@10"]
+    print(embedder.backend, scores, flush=True)
+    return scores
+
+
+def throughput_chunks(embedder: Embedder) -> list[list[str]]:
+    """The passages of the first THROUGHPUT_DOCS documents of each set, CHUNK documents each."""
+    chunks = []
+    splitter = PassageSplitter(embedder.tokenizer, embedder.passage_tokens)
+    for dataset in BASE_SETS:
+        texts = [d.text for d in base_set_documents(dataset)[:THROUGHPUT_DOCS]]
+        for start in range(0, len(texts), CHUNK):
+            split = splitter.split_many(texts[start : start + CHUNK])
+            chunks.append([p for doc in split for p in doc])
+    return chunks
+
+
+def all_queries() -> list[str]:
+    """The judged queries of both sets."""
+    queries = []
+    for dataset in BASE_SETS:
+        folder = SHARED_DATA / "retrieval" / dataset
+        qrels = load_qrels(folder)
+        queries += [t for q, t in load_queries(folder).items() if q in qrels]
+    return queries
 
 
 def main() -> None:
-    """Encode, score and time every backend; write bench/results/encoding.json."""
+    """Time every backend, score each one's vectors; write bench/results/encoding.json."""
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     load_start = [round(x, 2) for x in os.getloadavg()]
     embedders = {
         n: Embedder("minilm", batch_size=BATCH_SIZE, backend=b) for n, b in BACKENDS.items()
     }
-    splitter = PassageSplitter(embedders["torch"].tokenizer, embedders["torch"].passage_tokens)
-    for embedder in embedders.values():
-        embedder.embed_documents(["warm-up"] * 8)
-    runs = {d: run_dataset(embedders, splitter, d) for d in DATASETS}
-    docs = sum(r.documents for r in runs.values())
+    encoders: dict[str, Encoder] = {**embedders, REFERENCE: PlainEncode(embedders["torch"])}
+    for encoder in encoders.values():
+        encoder.embed_documents(["warm-up"] * 8)
+    chunks = throughput_chunks(embedders["torch"])
+    seconds = throughput(encoders, chunks)
+    docs = len(BASE_SETS) * THROUGHPUT_DOCS
+    rates = {n: round(docs / s, 1) for n, s in seconds.items()}
+    with tempfile.TemporaryDirectory() as scratch:
+        data_dir = Path(os.environ.get("BENCH_DATA_DIR") or scratch)
+        settings = Settings(data_dir=data_dir, milvus_uri="", model="minilm")
+        quality = {n: ndcg(settings, e) for n, e in embedders.items()}
     figures: dict[str, dict] = {
-        n: {
-            "docs_per_s": round(docs / sum(r.seconds[n] for r in runs.values()), 1),
-            "ndcg@10": {d: r.ndcg[n] for d, r in runs.items()},
-        }
-        for n in BACKENDS
+        n: {"docs_per_s": rates[n], "ndcg@10": quality[n]} for n in BACKENDS
     }
-    torch_rate = figures["torch"]["docs_per_s"]
+    figures[REFERENCE] = {"docs_per_s": rates[REFERENCE]}
     figures["run"] = {
-        "documents": docs,
+        "throughput_documents": docs,
+        "ndcg_documents": len(base_documents()),
         # The cores are shared with other work: the load says how busy they were.
         "loadavg_start_end": [load_start, [round(x, 2) for x in os.getloadavg()]],
         "batch_size": BATCH_SIZE,
-        "speedup_vs_torch": {n: round(figures[n]["docs_per_s"] / torch_rate, 2) for n in BACKENDS},
-        "query_p50_ms": query_latency_ms(embedders, [q for r in runs.values() for q in r.queries]),
+        "speedup_vs_torch": {n: round(r / rates["torch"], 2) for n, r in rates.items()},
+        "speedup_vs_sentence_transformers": {
+            n: round(r / rates[REFERENCE], 2) for n, r in rates.items()
+        },
+        "query_p50_ms": query_latency_ms(embedders, all_queries()),
         "onnx_fp32_batching_docs_per_s": batching(
-            embedders["onnx_fp32"], [t for r in runs.values() for t in r.sample]
+            embedders["onnx_fp32"],
+            [*chunks[0][:250], *chunks[-1][:250]],  # both sets
         ),
     }
     write_result("encoding", figures)

@@ -54,16 +54,18 @@ class Corpus:
         return len(self.docs)
 
 
-def base_documents() -> list[Document]:
-    """The real documents of the base sets, read as `corpusmap eval` reads them."""
+def base_set_documents(name: str) -> list[Document]:
+    """The real documents of one base set, read as `corpusmap eval` reads them."""
     from indexer.presets import PRESETS
     from indexer.sources import ReadReport, read_corpus
 
-    docs: list[Document] = []
-    for name in BASE_SETS:
-        source = str(SHARED_DATA / "retrieval" / name / "corpus.jsonl")
-        docs.extend(read_corpus([source], PRESETS["beir"], ReadReport()))
-    return docs
+    source = str(SHARED_DATA / "retrieval" / name / "corpus.jsonl")
+    return list(read_corpus([source], PRESETS["beir"], ReadReport()))
+
+
+def base_documents() -> list[Document]:
+    """The real documents of every base set, in order."""
+    return [doc for name in BASE_SETS for doc in base_set_documents(name)]
 
 
 def _unit(vectors: Vectors) -> Vectors:
@@ -80,7 +82,7 @@ def _open_cache(settings: Settings, embedder: Embedder) -> EmbeddingCache:
     )
 
 
-def _embed_base(
+def embed_base(
     settings: Settings, embedder: Embedder, docs: list[Document]
 ) -> tuple[list[list[str]], Vectors]:
     """Each base document's passages and their vectors (from the cache, or embedded)."""
@@ -105,7 +107,7 @@ def _embed_base(
 def make_corpus(settings: Settings, embedder: Embedder, n: int) -> Corpus:
     """N documents from the base set (copies noised), their copies' vectors cached."""
     base = base_documents()
-    passages, base_vectors = _embed_base(settings, embedder, base)
+    passages, base_vectors = embed_base(settings, embedder, base)
     counts = np.array([len(p) for p in passages], dtype=np.int64)
     rng = np.random.default_rng(SEED)
     docs, blocks, sizes = [], [], []
