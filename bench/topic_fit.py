@@ -21,7 +21,12 @@ corpusmap's path never runs UMAP: its only numba cost is what importing BERTopic
 (which imports umap and pynndescent) compiles (`processes.corpusmap`; pynndescent
 loads most of its functions from numba's on-disk cache).
 
-    python -m bench.topic_fit [--sizes 10000,50000,100000]  ->  bench/results/topic_fit.json
+    python -m bench.topic_fit [--sizes 10000,50000,100000] [--full]
+        -> bench/results/topic_fit.json
+
+`--full` also fits every document at the sizes above the sample and compares the
+two partitions (`corpusmap_full`, `sampled_vs_full_ari`); `make bench` leaves it
+out (about 2 minutes at 100k).
 """
 
 from __future__ import annotations
@@ -195,10 +200,10 @@ def _size_figures(
     return figures
 
 
-def measure(settings: Settings, sizes: list[int]) -> dict[str, Any]:
-    """Both methods on every size (and, where corpusmap samples, its full fit too)."""
+def measure(settings: Settings, sizes: list[int], *, full: bool = False) -> dict[str, Any]:
+    """Both methods on every size (and with `full`, where corpusmap samples, its full fit)."""
     embedder = Embedder("minilm")
-    sampled = [n for n in sizes if 0 < settings.topic_sample_size < n]
+    sampled = [n for n in sizes if full and 0 < settings.topic_sample_size < n]
     with tempfile.TemporaryDirectory() as scratch:
         folders = [Path(scratch) / str(n) for n in sizes]
         for n, folder in zip(sizes, folders, strict=True):
@@ -206,8 +211,8 @@ def measure(settings: Settings, sizes: list[int]) -> dict[str, Any]:
         load_before = os.getloadavg()
         ours, theirs = _child("corpusmap", folders), _child("bertopic", folders)
         full_folders = [f for n, f in zip(sizes, folders, strict=True) if n in sampled]
-        full = _child("corpusmap_full", full_folders) if full_folders else {"sizes": []}
-    fulls = dict(zip(sampled, full["sizes"], strict=True))
+        every = _child("corpusmap_full", full_folders) if full_folders else {"sizes": []}
+    fulls = dict(zip(sampled, every["sizes"], strict=True))
     figures: dict[str, Any] = {
         str(n): _size_figures(a, b, fulls.get(n))
         for n, a, b in zip(sizes, ours["sizes"], theirs["sizes"], strict=True)
@@ -225,6 +230,11 @@ def main() -> None:
     """Measure every size (or, as the child, fit them) and write bench/results/topic_fit.json."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="10000,50000,100000")
+    parser.add_argument(
+        "--full",
+        action="store_true",
+        help="also fit every document at sizes above the sample (100k: ~2 more minutes)",
+    )
     parser.add_argument("--child", nargs="+", metavar="METHOD FOLDER")
     args = parser.parse_args([] if __name__ != "__main__" else None)
     if args.child:
@@ -234,13 +244,13 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         data_dir = Path(os.environ.get("BENCH_DATA_DIR") or scratch)
         settings = Settings(data_dir=data_dir, milvus_uri="", model="minilm")
-        figures = measure(settings, sorted(iter_sizes(args.sizes)))
+        figures = measure(settings, sorted(iter_sizes(args.sizes)), full=args.full)
     setup = {
         "corpus": "bench.synthetic: 10,000 real BEIR documents; beyond that noised copies",
         "bertopic": "BERTopic(embedding_model=None) defaults, fit_transform(texts, embeddings)",
         "corpusmap": "fit_topics(ids, texts, vectors, seed=42, embedder=MiniLM, "
         "sample_size=CORPUSMAP_TOPIC_SAMPLE_SIZE (default 50,000))",
-        "corpusmap_full": "the same with sample_size=0, at sizes above the sample",
+        "corpusmap_full": "with --full only: sample_size=0, at sizes above the sample",
         "peak_rss_mb": "VmHWM of the fit's child, reset before each size (imports, model, fit)",
     }
     write_result("topic_fit", {**figures, "setup": setup})

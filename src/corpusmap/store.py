@@ -48,6 +48,10 @@ log = logging.getLogger(__name__)
 _LITE_OPEN: Counter[str] = Counter()
 _LITE_LOCK = threading.Lock()
 _LITE_CACHES: dict[str, StoreCache] = {}  # per Lite file, while a store has it open
+#: Seconds to wait for a Milvus Lite file's server to accept connections. pymilvus
+#: waits 10 s, which a loaded 2-core machine has exceeded while the server it had
+#: just started was opening its file (a `make bench` run); servers keep that default.
+LITE_CONNECT_TIMEOUT_S = 60.0
 _ANNS = {"dense": ("vector", "COSINE"), "keyword": ("sparse", "BM25")}
 T = TypeVar("T")
 
@@ -82,7 +86,12 @@ class MilvusStore:
             Path(self._lite_path).parent.mkdir(parents=True, exist_ok=True)
         self._cache: StoreCache | None = None  # Lite only
         try:
-            self.client: MilvusClient = WatchedClient(uri=uri, token=token, on_write=self._written)
+            self.client: MilvusClient = WatchedClient(
+                uri=uri,
+                token=token,
+                on_write=self._written,
+                timeout=LITE_CONNECT_TIMEOUT_S if self._lite_path else None,
+            )
         except MilvusException as exc:
             raise StoreError(f"cannot open Milvus at {uri!r}: {exc.message}") from exc
         if self._lite_path:
