@@ -18,11 +18,14 @@ backend apart; BENCH_DATA_DIR shares it, else a temp dir).
 Also measured: single-query latency per backend (p50 over the judged queries), and
 on 500 passages (both sets) what sorting by length buys the fp32 backend.
 Writes bench/results/encoding.json. Run: `.venv/bin/python -m bench.encoding`
-(exports go to the ONNX cache the first time).
+(exports go to the ONNX cache the first time). `--batch-sizes 8,16,32,64` instead
+times every backend at those batch sizes on the same 2,000 documents (the default
+batch size on the CPU comes from it) and writes bench/results/batch_size.json.
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import tempfile
 import time
@@ -43,7 +46,7 @@ BACKENDS = {"torch": "torch", "onnx_fp32": "onnx", "onnx_int8": "onnx-int8"}
 REFERENCE = "sentence_transformers"
 CHUNK = 500
 THROUGHPUT_DOCS = 1000  # per dataset
-BATCH_SIZE = 64
+REFERENCE_BATCH_SIZE = 32  # encode_document's own default
 DEPTH = 100
 
 
@@ -63,7 +66,7 @@ class PlainEncode:
         """Vectors as a plain sentence-transformers user gets them."""
         return np.asarray(
             self._model.encode_document(
-                list(texts), batch_size=BATCH_SIZE, normalize_embeddings=True
+                list(texts), batch_size=REFERENCE_BATCH_SIZE, normalize_embeddings=True
             )
         )
 
@@ -159,13 +162,35 @@ def all_queries() -> list[str]:
     return queries
 
 
+def batch_sweep(sizes: list[int]) -> None:
+    """docs/s of every backend at each batch size, rotating; bench/results/batch_size.json."""
+    docs = len(BASE_SETS) * THROUGHPUT_DOCS
+    rates: dict[str, dict[str, float]] = {}
+    for name, backend in BACKENDS.items():
+        embedders = {str(n): Embedder("minilm", backend=backend, batch_size=n) for n in sizes}
+        for embedder in embedders.values():
+            embedder.embed_documents(["warm-up"] * 8)
+        chunks = throughput_chunks(next(iter(embedders.values())))
+        seconds = throughput(dict(embedders), chunks)
+        rates[name] = {n: round(docs / s, 1) for n, s in seconds.items()}
+        print(name, rates[name], flush=True)
+    write_result("batch_size", {"docs_per_s": rates, "documents": docs})
+
+
 def main() -> None:
     """Time every backend, score each one's vectors; write bench/results/encoding.json."""
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--batch-sizes",
+        help="only compare these batch sizes (e.g. 8,16,32,64) -> bench/results/batch_size.json",
+    )
+    args = parser.parse_args([] if __name__ != "__main__" else None)
+    if args.batch_sizes:
+        batch_sweep([int(n) for n in args.batch_sizes.split(",")])
+        return
     load_start = [round(x, 2) for x in os.getloadavg()]
-    embedders = {
-        n: Embedder("minilm", batch_size=BATCH_SIZE, backend=b) for n, b in BACKENDS.items()
-    }
+    embedders = {n: Embedder("minilm", backend=b) for n, b in BACKENDS.items()}
     encoders: dict[str, Encoder] = {**embedders, REFERENCE: PlainEncode(embedders["torch"])}
     for encoder in encoders.values():
         encoder.embed_documents(["warm-up"] * 8)
@@ -186,7 +211,8 @@ def main() -> None:
         "ndcg_documents": len(base_documents()),
         # The cores are shared with other work: the load says how busy they were.
         "loadavg_start_end": [load_start, [round(x, 2) for x in os.getloadavg()]],
-        "batch_size": BATCH_SIZE,
+        "batch_size": {n: e.batch_size for n, e in embedders.items()}
+        | {REFERENCE: REFERENCE_BATCH_SIZE},
         "speedup_vs_torch": {n: round(r / rates["torch"], 2) for n, r in rates.items()},
         "speedup_vs_sentence_transformers": {
             n: round(r / rates[REFERENCE], 2) for n, r in rates.items()

@@ -19,7 +19,7 @@ def main() -> None:
     frame = pd.concat(frames, ignore_index=True)
     texts = (frame["patent_title"] + "\n\n" + frame["patent_abstract"]).tolist()
     model = SentenceTransformer(resolve_model(model_name))
-    model.encode(texts[:64], batch_size=int(batch_size))  # warm-up, as the pipeline's first batch
+    model.encode(texts[:64], batch_size=int(batch_size))  # warm-up
     started = time.perf_counter()
     model.encode(texts, batch_size=int(batch_size), normalize_embeddings=True)
     seconds = time.perf_counter() - started

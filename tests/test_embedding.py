@@ -7,7 +7,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from corpusmap.embedding import Embedder, EmbedderPool, length_sorted_batches, resolve_model
+from corpusmap.embedding import (
+    CPU_BATCH_SIZE,
+    GPU_BATCH_SIZE,
+    Embedder,
+    EmbedderPool,
+    length_sorted_batches,
+    resolve_model,
+)
 from corpusmap.errors import ModelLoadError
 
 
@@ -65,7 +72,7 @@ def test_length_sorted_encoding_keeps_input_order_and_vectors(embedders: Embedde
     """Batches are formed by token count, but each vector is its own text's, as encode gives it."""
     embedder = embedders.get("minilm")
     rng = np.random.default_rng(0)
-    words = "golf club head face insert baseball bat antibody sensor layer".split()
+    words = ["golf", "club", "head", "insert", "bat", "antibody", "sensor", "layer"]
     texts = [" ".join(rng.choice(words, size=int(n))) for n in rng.integers(1, 300, size=50)]
     ours = Embedder("minilm", batch_size=7)  # batches of mixed sizes, a short last one
     vectors = ours.embed_documents(texts, progress=True)
@@ -73,3 +80,10 @@ def test_length_sorted_encoding_keeps_input_order_and_vectors(embedders: Embedde
     assert vectors.shape == (50, 384)
     assert np.allclose(vectors, reference, atol=1e-5)
     assert ours._token_counts(["a b c", "a"]) == [5, 3]  # with [CLS] and [SEP]
+
+
+def test_the_default_batch_size_follows_the_device(embedders: EmbedderPool):
+    embedder = embedders.get("minilm")
+    on_cpu = str(embedder._model.device) == "cpu"
+    assert embedder.batch_size == (CPU_BATCH_SIZE if on_cpu else GPU_BATCH_SIZE)
+    assert Embedder("minilm", batch_size=5).batch_size == 5
