@@ -1,7 +1,7 @@
 """Encoding backends side by side: torch vs ONNX Runtime fp32 vs int8, MiniLM.
 
-Throughput: the first 1,000 documents of each BEIR subset (msmarco_5k, dbpedia_5k),
-split into passages as the index splits them, encoded in chunks of 500 that rotate
+Throughput: the first 750 documents of each BEIR subset (msmarco_5k, dbpedia_5k),
+split into passages as the index splits them, encoded in chunks of 375 that rotate
 through the backends (each chunk starts with another backend), so load from other
 processes on this shared machine falls on all alike. docs/s is documents over each
 backend's summed encoding time. Backends: `torch` (corpusmap's torch path, batches
@@ -19,7 +19,7 @@ Also measured: single-query latency per backend (p50 over the judged queries), a
 on 500 passages (both sets) what sorting by length buys the fp32 backend.
 Writes bench/results/encoding.json. Run: `.venv/bin/python -m bench.encoding`
 (exports go to the ONNX cache the first time). `--batch-sizes 8,16,32,64` instead
-times every backend at those batch sizes on the same 2,000 documents (the default
+times every backend at those batch sizes on the same 1,500 documents (the default
 batch size on the CPU comes from it) and writes bench/results/batch_size.json.
 """
 
@@ -44,8 +44,8 @@ from indexer.evaluate import load_qrels, load_queries, score_run
 
 BACKENDS = {"torch": "torch", "onnx_fp32": "onnx", "onnx_int8": "onnx-int8"}
 REFERENCE = "sentence_transformers"
-CHUNK = 500
-THROUGHPUT_DOCS = 1000  # per dataset
+CHUNK = 375
+THROUGHPUT_DOCS = 750  # per dataset: 2 chunks each, 4 in all, each encoder first once
 REFERENCE_BATCH_SIZE = 32  # encode_document's own default
 DEPTH = 100
 

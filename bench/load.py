@@ -5,7 +5,7 @@ an index run in a child process publishes new builds of the served collection
 (alternating two corpora, so the served document count flips with each publish)
 for as long as the clients run. Every response must be a 200: errors must be 0.
 
-    python -m bench.load [--clients 8] [--seconds 60]  ->  bench/results/load.json
+    python -m bench.load [--clients 8] [--seconds 45]  ->  bench/results/load.json
 """
 
 from __future__ import annotations
@@ -169,7 +169,7 @@ def main() -> None:
     """Index two corpora (warming the cache), serve, load it while republishing."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=8)
-    parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--seconds", type=float, default=45.0)
     parser.add_argument("--port", type=int, default=8765)
     args = parser.parse_args([] if __name__ != "__main__" else None)
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}

@@ -7,7 +7,7 @@ every core). The pool's start-up (spawning workers that import torch and get the
 model) is timed apart from the encoding. The pool runs sentence-transformers' own
 encode in each worker, which sorts by characters; one process sorts by tokens.
 
-    python -m bench.pool [--docs 1000] [--processes 2]  ->  bench/results/pool.json
+    python -m bench.pool [--docs 500] [--processes 2]  ->  bench/results/pool.json
 """
 
 from __future__ import annotations
@@ -62,7 +62,7 @@ def measure(docs: int, processes: int) -> dict[str, Any]:
 def main() -> None:
     """Measure and write bench/results/pool.json."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--docs", type=int, default=1000)
+    parser.add_argument("--docs", type=int, default=500)
     parser.add_argument("--processes", type=int, default=2)
     args = parser.parse_args([] if __name__ != "__main__" else None)
     figures = measure(args.docs, args.processes)

@@ -13,11 +13,11 @@ from corpusmap.embedding import resolve_model
 
 
 def main() -> None:
-    """Encode the texts of the given CSV files; print docs/s as JSON."""
-    model_name, batch_size, *paths = sys.argv[1:]
+    """Encode the first `limit` texts of the given CSV files; print docs/s as JSON."""
+    model_name, batch_size, limit, *paths = sys.argv[1:]
     frames = [pd.read_csv(p, dtype=str, keep_default_na=False) for p in paths]
     frame = pd.concat(frames, ignore_index=True)
-    texts = (frame["patent_title"] + "\n\n" + frame["patent_abstract"]).tolist()
+    texts = (frame["patent_title"] + "\n\n" + frame["patent_abstract"]).tolist()[: int(limit)]
     model = SentenceTransformer(resolve_model(model_name))
     model.encode(texts[:64], batch_size=int(batch_size))  # warm-up
     started = time.perf_counter()
