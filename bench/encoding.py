@@ -20,7 +20,9 @@ on 500 passages (both sets) what sorting by length buys the fp32 backend.
 Writes bench/results/encoding.json. Run: `.venv/bin/python -m bench.encoding`
 (exports go to the ONNX cache the first time). `--batch-sizes 8,16,32,64` instead
 times every backend at those batch sizes on the same 1,500 documents (the default
-batch size on the CPU comes from it) and writes bench/results/batch_size.json.
+batch size on the CPU comes from it) and writes bench/results/batch_size.json;
+`--int8-batch-sizes 1,8,16,32,64` scores int8 at each batch size
+(bench/results/int8_batches.json).
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -177,6 +179,39 @@ def batch_sweep(sizes: list[int]) -> None:
     write_result("batch_size", {"docs_per_s": rates, "documents": docs})
 
 
+def int8_quality(sizes: list[int]) -> None:
+    """int8's nDCG@10 and cosine to torch at each batch size; bench/results/int8_batches.json.
+
+    Dynamic quantisation scales a batch's activations together, so a text's int8 vector
+    depends a little on its batch-mates. Each size embeds into a data folder of its own
+    (the embedding cache does not key by batch size); torch's vectors are the reference
+    (from BENCH_DATA_DIR's cache when set).
+    """
+    figures: dict[str, dict[str, Any]] = {}
+    with tempfile.TemporaryDirectory() as scratch:
+        torch_dir = Path(os.environ.get("BENCH_DATA_DIR") or Path(scratch) / "torch")
+        reference = Settings(data_dir=torch_dir, milvus_uri="", model="minilm")
+        torch_embedder = Embedder("minilm")
+        torch_vectors = _all_vectors(reference, torch_embedder)
+        figures["torch"] = {"ndcg@10": ndcg(reference, torch_embedder)}
+        for n in sizes:
+            settings = Settings(data_dir=Path(scratch) / str(n), milvus_uri="", model="minilm")
+            embedder = Embedder("minilm", backend="onnx-int8", batch_size=n)
+            cosines = np.sum(_all_vectors(settings, embedder) * torch_vectors, axis=1)
+            figures[str(n)] = {
+                "ndcg@10": ndcg(settings, embedder),
+                "cosine_to_torch_mean": round(float(cosines.mean()), 4),
+                "cosine_to_torch_p1": round(float(np.percentile(cosines, 1)), 4),
+            }
+    write_result("int8_batches", figures)
+
+
+def _all_vectors(settings: Settings, embedder: Embedder) -> np.ndarray:
+    """Every passage vector of both sets, embedded once into the settings' cache."""
+    parts = [embed_base(settings, embedder, base_set_documents(d))[1] for d in BASE_SETS]
+    return np.concatenate(parts)
+
+
 def main() -> None:
     """Time every backend, score each one's vectors; write bench/results/encoding.json."""
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -185,7 +220,15 @@ def main() -> None:
         "--batch-sizes",
         help="only compare these batch sizes (e.g. 8,16,32,64) -> bench/results/batch_size.json",
     )
+    parser.add_argument(
+        "--int8-batch-sizes",
+        help="only int8's nDCG@10 and cosine to torch at these batch sizes (e.g. 1,8,16,32,64) "
+        "-> bench/results/int8_batches.json",
+    )
     args = parser.parse_args([] if __name__ != "__main__" else None)
+    if args.int8_batch_sizes:
+        int8_quality([int(n) for n in args.int8_batch_sizes.split(",")])
+        return
     if args.batch_sizes:
         batch_sweep([int(n) for n in args.batch_sizes.split(",")])
         return
