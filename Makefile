@@ -7,7 +7,7 @@ SHARED ?= ../shared/data
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 export CORPUSMAP_DATA_DIR ?= $(CURDIR)/data
-# The Milvus server that tests/test_milvus_server.py starts: milvus-lite 3.x (a
+# The Milvus server that tests/api/test_milvus_server.py starts: milvus-lite 3.x (a
 # pure-Python Milvus speaking the gRPC protocol), in its own venv so that the
 # project keeps milvus-lite 2.5.1 as its embedded store.
 MILVUS_SERVER_VENV := .venv-milvus-server

@@ -8,10 +8,10 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from corpusmap.builds.serving import PublishedStores
 from corpusmap.config import Settings
-from corpusmap.embedding import EmbedderPool
-from corpusmap.serving import PublishedStores
-from corpusmap.store import MilvusStore
+from corpusmap.embedding.embedder import EmbedderPool
+from corpusmap.store.milvus import MilvusStore
 
 
 @dataclass

@@ -17,9 +17,9 @@ from api.middleware import install_middleware
 from api.observability import configure_logging
 from api.routes import admin, collections, ops, reports, topics
 from api.security import check_admin_config
+from corpusmap.builds.serving import PublishedStores
 from corpusmap.config import Settings, get_settings
-from corpusmap.embedding import EmbedderPool
-from corpusmap.serving import PublishedStores
+from corpusmap.embedding.embedder import EmbedderPool
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from pydantic import (
     AfterValidator,
@@ -23,11 +23,9 @@ from pydantic import (
     model_validator,
 )
 
+from corpusmap.config import DEFAULT_MODE, SearchMode
 from corpusmap.errors import UnsafeFilterValueError
-from corpusmap.filters import SearchFilters, normalize_cpc, string_list_literal
-from corpusmap.search import DEFAULT_MODE
-
-SearchMode = Literal["dense", "keyword", "hybrid"]
+from corpusmap.store.filters import SearchFilters, normalize_cpc, string_list_literal
 
 #: Topic ids are small; the bound keeps huge integers out of Milvus expressions.
 MAX_TOPIC_ID = 1_000_000

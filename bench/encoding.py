@@ -40,9 +40,9 @@ import numpy as np
 from bench.common import SHARED_DATA, write_result
 from bench.synthetic import BASE_SETS, base_documents, base_set_documents, embed_base
 from corpusmap.config import Settings
-from corpusmap.embedding import Embedder
-from corpusmap.passages import PassageSplitter
-from indexer.evaluate import load_qrels, load_queries, score_run
+from corpusmap.embedding.embedder import Embedder
+from corpusmap.store.passages import PassageSplitter
+from indexer.evaluation.retrieval import load_qrels, load_queries, score_run
 
 BACKENDS = {"torch": "torch", "onnx_fp32": "onnx", "onnx_int8": "onnx-int8"}
 REFERENCE = "sentence_transformers"

@@ -23,9 +23,9 @@ import numpy.typing as npt
 from pymilvus import MilvusClient
 
 from bench.exact import recall_at_10
+from corpusmap.builds.publishing import open_published
 from corpusmap.config import Settings
-from corpusmap.publishing import open_published
-from corpusmap.store import MilvusStore
+from corpusmap.store.milvus import MilvusStore
 
 IVF_NLIST = 1024
 

@@ -17,7 +17,7 @@ import numpy.typing as npt
 
 from bench.common import SHARED_DATA
 from bench.synthetic import Corpus
-from corpusmap.embedding import Embedder
+from corpusmap.embedding.embedder import Embedder
 
 QUERY_SETS = ("msmarco_5k", "dbpedia_5k")
 

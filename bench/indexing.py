@@ -12,7 +12,7 @@ import json
 import tempfile
 
 from bench.common import SHARED_DATA, run_child, write_result
-from corpusmap.embedding import CPU_BATCH_SIZE
+from corpusmap.config import CPU_BATCH_SIZE
 
 FILES = [
     SHARED_DATA / "patents" / "abstracts_neural_network.csv",

@@ -41,8 +41,8 @@ def index_peak_mb(data_dir: str, documents: int) -> dict[str, float]:
 def embedder_peaks() -> None:
     """Peak RSS after each 1,024-document chunk embedded by one `Embedder` (no store)."""
     from bench.synthetic import base_documents
-    from corpusmap.embedding import Embedder
-    from corpusmap.passages import PassageSplitter
+    from corpusmap.embedding.embedder import Embedder
+    from corpusmap.store.passages import PassageSplitter
 
     docs = base_documents()
     embedder = Embedder("minilm")

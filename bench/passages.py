@@ -15,12 +15,12 @@ import time
 from pathlib import Path
 
 from bench.common import SHARED_DATA, write_result
-from corpusmap.embedding import EmbedderPool
-from corpusmap.passages import PassageSplitter
-from corpusmap.search import search_collection
-from corpusmap.store import MilvusStore
-from indexer.pipeline import load_documents
-from indexer.sources import PRESETS, ReadReport, read_corpus
+from corpusmap.embedding.embedder import EmbedderPool
+from corpusmap.search.engine import search_collection
+from corpusmap.store.milvus import MilvusStore
+from corpusmap.store.passages import PassageSplitter
+from indexer.pipeline.load import load_documents
+from indexer.reading.sources import PRESETS, ReadReport, read_corpus
 
 FILES = [SHARED_DATA / "patents" / f"patentsberta_claims_{s}.csv" for s in ("train", "test")]
 QUERY_CHARS = 300

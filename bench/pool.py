@@ -19,7 +19,7 @@ from typing import Any
 import pandas as pd
 
 from bench.common import SHARED_DATA, write_result
-from corpusmap.embedding import Embedder
+from corpusmap.embedding.embedder import Embedder
 
 
 def _texts(limit: int) -> list[str]:

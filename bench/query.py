@@ -41,9 +41,9 @@ from bench.synthetic import (
     make_corpus,
     publish_corpus,
 )
-from corpusmap.builds import BuildRegistry
+from corpusmap.builds.registry import BuildRegistry
 from corpusmap.config import Settings
-from corpusmap.embedding import Embedder
+from corpusmap.embedding.embedder import Embedder
 
 CLIENTS = (1, 8)
 PASSES = 2  # each client count sends the queries this many times over

@@ -9,7 +9,7 @@ import time
 import pandas as pd
 from sentence_transformers import SentenceTransformer
 
-from corpusmap.embedding import resolve_model
+from corpusmap.embedding.models import resolve_model
 
 
 def main() -> None:

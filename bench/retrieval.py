@@ -24,13 +24,14 @@ import ir_measures
 import numpy as np
 
 from bench.common import SHARED_DATA, write_result
+from corpusmap.builds.publishing import open_published
 from corpusmap.config import Settings
-from corpusmap.embedding import EmbedderPool
-from corpusmap.publishing import open_published
-from corpusmap.ranking import Fusion, Hit
-from corpusmap.store import MilvusStore
-from indexer.commands import run_eval
-from indexer.evaluate import DEPTH, MEASURES, Run, load_qrels, load_queries, score_run
+from corpusmap.documents import Hit
+from corpusmap.embedding.embedder import EmbedderPool
+from corpusmap.search.fusion import Fusion
+from corpusmap.store.milvus import MilvusStore
+from indexer.cli.commands import run_eval
+from indexer.evaluation.retrieval import DEPTH, MEASURES, Run, load_qrels, load_queries, score_run
 
 DATASETS = ["msmarco_5k", "dbpedia_5k"]
 MODES = ["dense", "keyword", "hybrid"]
@@ -118,7 +119,7 @@ def sweep_dataset(settings: Settings, folder: Path, collection: str) -> dict[str
         ]
         for f in SWEEP
     }
-    default = fused_run(lists, settings.fusion(), max(CANDIDATES))
+    default = fused_run(lists, Fusion.from_settings(settings), max(CANDIDATES))
     paired = paired_difference(qrels, default, fused_run(lists, None, max(CANDIDATES)))
     return {"gains": gains, "hybrid_minus_dense": paired}
 
@@ -156,7 +157,7 @@ def main() -> None:
                 key: result[key] for key in ("exact", *MODES, "queries", "documents")
             }
             figures[dataset]["seconds"] = round(time.perf_counter() - started, 1)
-            figures[dataset]["fusion"] = asdict(settings.fusion())
+            figures[dataset]["fusion"] = asdict(Fusion.from_settings(settings))
             figures[dataset]["dense_minus_exact_ndcg@10"] = round(
                 result["dense"]["ndcg@10"] - result["exact"]["ndcg@10"], 4
             )

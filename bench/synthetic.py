@@ -24,13 +24,13 @@ import numpy as np
 import numpy.typing as npt
 
 from bench.common import SHARED_DATA
-from corpusmap.builds import BuildRegistry
+from corpusmap.builds.registry import BuildRegistry
 from corpusmap.config import Settings
 from corpusmap.documents import Document
-from corpusmap.embedding import Embedder
-from corpusmap.embedding_cache import EmbeddingCache, passages_hash
-from indexer.builder import BuildRequest, embedder_backend, run_build
-from indexer.pipeline import ChunkEmbedder
+from corpusmap.embedding.cache import EmbeddingCache, passages_hash
+from corpusmap.embedding.embedder import Embedder
+from indexer.pipeline.build import BuildRequest, embedder_backend, run_build
+from indexer.pipeline.load import ChunkEmbedder
 
 BASE_SETS = ("msmarco_5k", "dbpedia_5k")
 NOISE = 0.01
@@ -56,8 +56,8 @@ class Corpus:
 
 def base_set_documents(name: str) -> list[Document]:
     """The real documents of one base set, read as `corpusmap eval` reads them."""
-    from indexer.presets import PRESETS
-    from indexer.sources import ReadReport, read_corpus
+    from indexer.reading.presets import PRESETS
+    from indexer.reading.sources import ReadReport, read_corpus
 
     source = str(SHARED_DATA / "retrieval" / name / "corpus.jsonl")
     return list(read_corpus([source], PRESETS["beir"], ReadReport()))

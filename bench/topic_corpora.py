@@ -17,7 +17,7 @@ import numpy.typing as npt
 
 from bench.common import ROOT, SHARED_DATA
 from corpusmap.documents import Document
-from corpusmap.topic_metrics import main_cpc_section
+from corpusmap.topics.metrics import main_cpc_section
 
 CACHE = ROOT / "bench" / ".cache"
 MODEL = "minilm"
@@ -53,7 +53,7 @@ def _vectors(name: str, texts: list[str]) -> npt.NDArray[np.float32]:
     path = CACHE / f"{name}_{MODEL}_{digest}.npy"
     if path.exists():
         return np.load(path)
-    from corpusmap.embedding import Embedder
+    from corpusmap.embedding.embedder import Embedder
 
     vectors = Embedder(MODEL).embed_documents(texts, progress=True)
     CACHE.mkdir(parents=True, exist_ok=True)
@@ -63,8 +63,8 @@ def _vectors(name: str, texts: list[str]) -> npt.NDArray[np.float32]:
 
 def load_corpus(name: str) -> Corpus:
     """Read a benchmark corpus and its (cached) MiniLM vectors."""
-    from indexer.presets import PRESETS
-    from indexer.sources import ReadReport, read_corpus
+    from indexer.reading.presets import PRESETS
+    from indexer.reading.sources import ReadReport, read_corpus
 
     preset, files = CORPORA[name]
     docs = list(read_corpus([str(f) for f in files], PRESETS[preset], ReadReport()))

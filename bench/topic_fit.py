@@ -1,6 +1,6 @@
 """Topic fitting time and peak memory at 10k, 50k and 100k documents.
 
-corpusmap's fit (`corpusmap.topics.fit_topics`, the step `corpusmap topics` and
+corpusmap's fit (`corpusmap.topics.fit.fit_topics`, the step `corpusmap topics` and
 `corpusmap index` run on the stored vectors, with the collection's model for
 labels) versus BERTopic defaults (`BERTopic(embedding_model=None)`: UMAP, then
 HDBSCAN, then c-TF-IDF) on the same document vectors and texts. Vectors: the
@@ -45,7 +45,7 @@ import numpy as np
 from bench.common import run_child, write_result
 from bench.synthetic import iter_sizes, make_corpus
 from corpusmap.config import Settings
-from corpusmap.embedding import Embedder
+from corpusmap.embedding.embedder import Embedder
 
 WARMUP_DOCS = 5000
 Fit = Callable[[list[str], list[str], np.ndarray], dict[str, Any]]
@@ -83,7 +83,7 @@ def corpusmap_fitter(sample_size: int) -> Callable[[Path], Fit]:
     def make(_: Path) -> Fit:
         import bertopic  # noqa: F401
 
-        from corpusmap.topics import fit_topics
+        from corpusmap.topics.fit import fit_topics
 
         embedder = Embedder("minilm")
 

@@ -21,9 +21,9 @@ import numpy as np
 
 from bench.common import write_result
 from bench.topic_corpora import CORPORA, Corpus, load_corpus
-from corpusmap.topic_metrics import evaluate_topics, label_agreement
-from corpusmap.topic_words import PATENT_STOP_WORDS
-from corpusmap.topics import fit_topics
+from corpusmap.topics.fit import fit_topics
+from corpusmap.topics.metrics import evaluate_topics, label_agreement
+from corpusmap.topics.words import PATENT_STOP_WORDS
 
 SEEDS = (42, 7, 0, 1, 2)
 Fit = tuple[list[int], dict[int, list[str]]]

@@ -1,5 +1,5 @@
 """`python -m indexer` runs the `corpusmap` command line."""
 
-from indexer.cli import main
+from indexer.cli.main import main
 
 main()

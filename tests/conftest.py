@@ -15,10 +15,10 @@ from fastapi.testclient import TestClient
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
+from corpusmap.builds.publishing import open_published
 from corpusmap.config import Settings
-from corpusmap.embedding import EmbedderPool
-from corpusmap.publishing import open_published
-from corpusmap.store import MilvusStore
+from corpusmap.embedding.embedder import EmbedderPool
+from corpusmap.store.milvus import MilvusStore
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = ROOT.parent / "shared" / "data"
@@ -63,7 +63,7 @@ class ClaimsIndex:
 def claims_index(tmp_path_factory: pytest.TempPathFactory) -> ClaimsIndex:
     """Index the shared claims (train + test) with topics, into a session Lite file."""
     require_shared_data()
-    from indexer.commands import IndexOptions, run_index
+    from indexer.cli.commands import IndexOptions, run_index
 
     data_dir = tmp_path_factory.mktemp("claims")
     settings = Settings(data_dir=data_dir, milvus_uri="")

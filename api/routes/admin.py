@@ -9,8 +9,8 @@ from fastapi import APIRouter, Depends, Request
 
 from api.deps import ServicesDep
 from api.security import AdminDep, require_admin
-from corpusmap.publishing import rollback
-from corpusmap.settings_view import masked_settings
+from corpusmap.builds.publishing import rollback
+from corpusmap.config import masked_settings
 
 log = logging.getLogger(__name__)
 

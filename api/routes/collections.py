@@ -16,16 +16,17 @@ from api.schemas import (
     SearchResponse,
     TopicFacet,
 )
-from corpusmap.catalog import summarize_collection
 from corpusmap.documents import int_to_date
 from corpusmap.errors import DocumentNotFoundError
-from corpusmap.filters import check_metadata_field
-from corpusmap.search import (
+from corpusmap.search.engine import (
     search_collection,
     similar_documents,
     topic_facets,
     topic_labels,
 )
+from corpusmap.search.fusion import Fusion
+from corpusmap.store.catalog import summarize_collection
+from corpusmap.store.filters import check_metadata_field
 
 router = APIRouter()
 
@@ -76,7 +77,7 @@ def search(
         top_k=request.top_k,
         filters=request.filters(),
         mode=request.mode,
-        fusion=services.settings.fusion(),
+        fusion=Fusion.from_settings(services.settings),
     )
     return SearchResponse(
         collection=name,

@@ -1,6 +1,6 @@
 """The HTML topic report: the overview, a page per topic, and the plotly.js they load.
 
-The pages are those `corpusmap report` writes as a folder (`corpusmap.report_pages`),
+The pages are those `corpusmap report` writes as a folder (`corpusmap.reports.pages`),
 linked by absolute paths under `/collections/{name}/report`. Nothing is fetched from
 elsewhere: plotly.js comes from this API, with a version in its address and a cache
 header of a year, so a browser loads it once for every page and collection.
@@ -13,8 +13,8 @@ from fastapi.responses import HTMLResponse, Response
 
 from api.deps import StoreDep
 from api.routes.topics import TopicId
-from corpusmap.report_charts import plotly_bundle
-from corpusmap.report_pages import (
+from corpusmap.reports.charts import plotly_bundle
+from corpusmap.reports.pages import (
     ReportLinks,
     cached_report_data,
     render_overview_page,

@@ -27,10 +27,10 @@ from api.schemas import (
     TopicsOverTime,
     TopicWordsOverTime,
 )
-from corpusmap.search import to_hit, topic_labels
-from corpusmap.topic_breakdowns import topic_words_over_time_of, topics_by_class_of
-from corpusmap.topic_store import TopicStore, TopicSummary
-from corpusmap.topic_views import (
+from corpusmap.search.engine import to_hit, topic_labels
+from corpusmap.store.topic_store import TopicStore, TopicSummary
+from corpusmap.topics.breakdowns import topic_words_over_time_of, topics_by_class_of
+from corpusmap.topics.views import (
     ASSIGN_MIN_SIMILARITY,
     assigned_topic,
     topic_hierarchy_of,

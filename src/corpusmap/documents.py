@@ -1,4 +1,4 @@
-"""The document record that flows from a corpus reader to the store."""
+"""The records that flow through corpusmap: a corpus's `Document`, a search's `Hit`."""
 
 from __future__ import annotations
 
@@ -24,6 +24,20 @@ class Document:
     cpc: tuple[str, ...] = ()
     labels: tuple[str, ...] = ()
     metadata: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One document found: its best passage's stored fields and the search's score.
+
+    What the score is depends on the search mode (`corpusmap.config.SCORE_KINDS`): a
+    cosine similarity (dense), a BM25 score (keyword, unbounded) or a fused score
+    (hybrid: a weighted sum of min-max normalised scores in 0-1, or a reciprocal-rank
+    score).
+    """
+
+    score: float
+    fields: dict[str, Any]
 
 
 def date_to_int(value: dt.date | None) -> int:

@@ -21,7 +21,7 @@ HTTP status) instead of catching library-specific exceptions in every call::
         └── UnsafeFilterValueError   a filter value that cannot be expressed safely
 
 Rows of a corpus that are malformed are not errors: the reader counts, reports
-and skips them (see `indexer.sources`).
+and skips them (see `indexer.reading.sources`).
 """
 
 from __future__ import annotations

@@ -1,0 +1,323 @@
+"""What each CLI command does, apart from parsing its arguments."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import logging
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from corpusmap.builds.publishing import open_published, rollback
+from corpusmap.builds.registry import BuildRegistry
+from corpusmap.builds.snapshots import (
+    SNAPSHOT_FILE,
+    TOPICS_FILE,
+    load_partition,
+    read_snapshot,
+    snapshot_ids,
+)
+from corpusmap.config import DEFAULT_MODE, Settings, get_settings
+from corpusmap.documents import Document
+from corpusmap.embedding.embedder import Embedder, EmbedderPool
+from corpusmap.errors import CollectionNotFoundError, ConfigError, CorpusError, InvalidQueryError
+from corpusmap.search.engine import SearchHit, search_collection, similar_documents
+from corpusmap.search.fusion import Fusion
+from corpusmap.store.catalog import summarize_collection
+from corpusmap.store.filters import SearchFilters
+from indexer.evaluation.retrieval import evaluate
+from indexer.pipeline.build import BuildRequest, run_build
+from indexer.reading.sources import ReadReport, RowProblem, mapping_from_options, read_corpus
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class IndexOptions:
+    """The corpus and field mapping of an index run."""
+
+    sources: list[str]
+    preset: str | None = None
+    collection: str | None = None
+    id_field: str | None = None
+    text_fields: list[str] | None = None
+    title_field: str | None = None
+    date_field: str | None = None
+    label_fields: list[str] | None = None
+    metadata_fields: list[str] | None = None
+    encoding: str | None = None
+    split: str = "train"
+    limit: int | None = None
+    fit_topics: bool = True
+
+
+def default_collection_name(source: str, model: str) -> str:
+    """A collection name from a corpus source and a model: `<stem>_<model>`."""
+    stem = Path(source.rstrip("/")).stem or "corpus"
+    raw = f"{stem}_{Path(model).name}"
+    name = re.sub(r"[^A-Za-z0-9_]+", "_", raw).strip("_")
+    return name if re.match(r"^[A-Za-z_]", name) else f"c_{name}"
+
+
+def _embedder(settings: Settings) -> Embedder:
+    return Embedder(
+        settings.model,
+        device=settings.device,
+        batch_size=settings.batch_size,
+        backend=settings.backend,
+        processes=settings.embed_processes,
+    )
+
+
+def _read_options(options: IndexOptions, report: ReadReport) -> Iterator[Document]:
+    mapping = mapping_from_options(
+        options.preset,
+        options.id_field,
+        options.text_fields,
+        options.title_field,
+        options.date_field,
+        options.label_fields,
+        options.metadata_fields,
+        options.encoding,
+    )
+    return read_corpus(options.sources, mapping, report, split=options.split, limit=options.limit)
+
+
+def run_index(settings: Settings, options: IndexOptions) -> dict[str, Any]:
+    """Read, embed and load a corpus into a new build, fit topics, publish it."""
+    collection = options.collection or default_collection_name(options.sources[0], settings.model)
+    report = ReadReport()
+    docs = _read_options(options, report)
+    request = BuildRequest(collection, "index", docs, fit_topics=options.fit_topics)
+    summary = _build_reporting(settings, request, report)
+    return summary
+
+
+def run_add(settings: Settings, options: IndexOptions) -> dict[str, Any]:
+    """Append new documents to a collection as a new build: the old ones from the
+    published build (no embedding), the new ones placed into its topics."""
+    if not options.collection:
+        raise ConfigError("--add needs --collection NAME: the collection to add to")
+    registry = BuildRegistry(settings.data_dir)
+    parent = registry.current(options.collection)
+    folder = registry.build_dir(parent.collection, parent.build_id)
+    old_ids = snapshot_ids(folder / SNAPSHOT_FILE)
+    report = ReadReport()
+    added: set[str] = set()
+    new_docs = _only_new(_read_options(options, report), old_ids, added, report)
+    partition = load_partition(folder / TOPICS_FILE)
+    request = BuildRequest(
+        options.collection,
+        "add",
+        itertools.chain(read_snapshot(folder / SNAPSHOT_FILE), new_docs),
+        fit_topics=partition is not None,
+        parent=parent,
+        parent_partition=partition,
+        added_ids=added,
+    )
+    return {**_build_reporting(settings, request, report), "added_documents": len(added)}
+
+
+def _only_new(
+    docs: Iterable[Document], old_ids: set[str], added: set[str], report: ReadReport
+) -> Iterator[Document]:
+    """The documents whose id is not in the collection yet (others counted as skipped)."""
+    for number, doc in enumerate(docs, start=1):
+        if doc.id in old_ids:
+            report.valid -= 1
+            report.add(RowProblem("--add", number, "id already in collection", doc.id[:80]))
+            continue
+        added.add(doc.id)
+        yield doc
+
+
+def _build_reporting(
+    settings: Settings, request: BuildRequest, report: ReadReport
+) -> dict[str, Any]:
+    try:
+        embedder = _embedder(settings)
+        try:
+            summary = run_build(settings, request, embedder)
+        finally:
+            embedder.close()
+    except CorpusError as exc:
+        raise CorpusError(f"{exc}\n{report.summary()}") from exc
+    finally:
+        log.info("read report:\n%s", report.summary())
+    return {**summary, "read_report": report.to_dict()}
+
+
+def run_topics(settings: Settings, collection: str) -> dict[str, Any]:
+    """Refit the topics of a collection as a new build (rows and vectors reused)."""
+    registry = BuildRegistry(settings.data_dir)
+    parent = registry.current(collection)
+    folder = registry.build_dir(parent.collection, parent.build_id)
+    meta_model = str(parent.summary.get("model", settings.model))
+    request = BuildRequest(
+        collection, "refit", read_snapshot(folder / SNAPSHOT_FILE), parent=parent
+    )
+    embedder = Embedder(
+        meta_model, device=settings.device, batch_size=settings.batch_size, backend=settings.backend
+    )
+    summary = run_build(settings, request, embedder)
+    if summary["embedded"]:
+        log.warning("the refit embedded %d documents missing from the cache", summary["embedded"])
+    return summary
+
+
+def run_builds(settings: Settings, collection: str) -> dict[str, Any]:
+    """The builds of a collection, oldest first, and which one is published."""
+    registry = BuildRegistry(settings.data_dir)
+    current = registry.current_id(collection)
+    builds = [
+        {
+            "build": b.build_id,
+            "status": b.status,
+            "published": b.build_id == current,
+            "kind": b.kind,
+            "created": b.created,
+            "finished": b.finished,
+            "documents": b.documents,
+            "parent": b.parent,
+            "error": b.error,
+        }
+        for b in registry.builds(collection)
+    ]
+    if not builds:
+        raise CollectionNotFoundError(f"no builds of collection {collection[:80]!r}")
+    return {"collection": collection, "published": current, "builds": builds}
+
+
+def run_rollback(settings: Settings, collection: str) -> dict[str, Any]:
+    """Publish the build before the published one."""
+    registry = BuildRegistry(settings.data_dir)
+    before = registry.current(collection).build_id
+    previous = rollback(settings, registry, collection)
+    return {"collection": collection, "published": previous.build_id, "replaced": before}
+
+
+def parse_date(value: str | None, name: str) -> dt.date | None:
+    """A YYYY-MM-DD option value as a date, or a clear error."""
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise InvalidQueryError(f"{name} must be a date YYYY-MM-DD, got {value!r}") from None
+
+
+def run_search(
+    settings: Settings,
+    collection: str,
+    query: str | None,
+    *,
+    like: str | None = None,
+    mode: str = DEFAULT_MODE,
+    top_k: int,
+    topic: int | None,
+    date_from: str | None,
+    date_to: str | None,
+    cpc: list[str],
+    labels: list[str] | None = None,
+) -> list[SearchHit]:
+    """Search by text, or by a stored document's vector with `like`, the filters applied."""
+    if (query is None) == (like is None):
+        raise ConfigError("give either a query or --like DOCUMENT_ID")
+    filters = SearchFilters(
+        topic=topic,
+        date_from=parse_date(date_from, "--date-from"),
+        date_to=parse_date(date_to, "--date-to"),
+        cpc=tuple(cpc),
+        labels=tuple(labels or ()),
+    )
+    pool = EmbedderPool(
+        device=settings.device, batch_size=settings.batch_size, backend=settings.backend
+    )
+    with open_published(settings, collection) as (store, name):
+        if like is not None:
+            return similar_documents(store, name, like, top_k=top_k, filters=filters)
+        assert query is not None
+        return search_collection(
+            store,
+            pool,
+            name,
+            query,
+            top_k=top_k,
+            filters=filters,
+            mode=mode,
+            fusion=Fusion.from_settings(settings),
+        )
+
+
+def run_info(settings: Settings, collection: str | None) -> dict[str, Any]:
+    """Where the store is and what each collection holds."""
+    registry = BuildRegistry(settings.data_dir)
+    names = [collection] if collection else registry.collections()
+    summaries = []
+    for name in names:
+        with open_published(settings, name) as (store, physical):
+            summary = asdict(summarize_collection(store, physical))
+        summaries.append({**summary, "name": name, "build": registry.current_id(name)})
+    return {
+        "milvus_uri": settings.milvus_uri or "(Milvus Lite, one file per build)",
+        "data_dir": str(settings.data_dir),
+        "collections": summaries,
+    }
+
+
+def run_serve(settings: Settings, *, host: str, port: int, workers: int) -> None:
+    """Run the API under uvicorn (referenced by name: the indexer never imports the api)."""
+    import os
+
+    import uvicorn
+
+    if workers > 1 and settings.uses_lite():
+        raise ConfigError(
+            "a Milvus Lite file can be opened by one process only: use --workers 1, or set "
+            "CORPUSMAP_MILVUS_URI to a Milvus server (see docker-compose.yml)"
+        )
+    # The flags reach the app's own get_settings() through the environment.
+    os.environ["CORPUSMAP_DATA_DIR"] = str(settings.data_dir)
+    if settings.milvus_uri:
+        os.environ["CORPUSMAP_MILVUS_URI"] = settings.milvus_uri
+    get_settings.cache_clear()  # the CLI read them before the flags were in the environment
+    uvicorn.run("api.main:create_app", factory=True, host=host, port=port, workers=workers)
+
+
+def run_eval(
+    settings: Settings,
+    folder: Path,
+    *,
+    collection: str | None,
+    modes: list[str],
+    reindex: bool = False,
+    split: str = "test",
+) -> dict[str, Any]:
+    """Index a BEIR folder if needed, then measure each search mode and exact search."""
+    name = collection or default_collection_name(f"beir_{folder.name}", settings.model)
+    exists = BuildRegistry(settings.data_dir).current_id(name) is not None
+    if reindex or not exists:
+        options = IndexOptions(
+            sources=[str(folder / "corpus.jsonl")],
+            preset="beir",
+            collection=name,
+            fit_topics=False,
+        )
+        run_index(settings, options)
+    pool = EmbedderPool(
+        device=settings.device, batch_size=settings.batch_size, backend=settings.backend
+    )
+    with open_published(settings, name) as (store, physical):
+        results = evaluate(
+            store,
+            pool,
+            physical,
+            folder,
+            modes=modes,
+            split=split,
+            fusion=Fusion.from_settings(settings),
+        )
+    return {"dataset": folder.name, "collection": name, "model": settings.model, **results}

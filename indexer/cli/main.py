@@ -1,0 +1,323 @@
+"""The `corpusmap` command line: index, topics, search, info, serve, report."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from dataclasses import asdict
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from corpusmap.config import DEFAULT_MODE, SearchMode, Settings, get_settings
+from corpusmap.errors import CorpusError, CorpusmapError
+from indexer.cli import builds as cli_builds
+from indexer.cli import commands
+from indexer.cli import report as report_cmd
+from indexer.evaluation import topics as topic_eval
+
+app = typer.Typer(
+    name="corpusmap",
+    help="Semantic search and topic modeling for document collections, on Milvus.\n\n"
+    "Every option can also be set by an environment variable CORPUSMAP_<NAME> "
+    "(e.g. CORPUSMAP_DATA_DIR, CORPUSMAP_MILVUS_URI, CORPUSMAP_MODEL).",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+@app.callback()
+def configure(
+    ctx: typer.Context,
+    data_dir: Annotated[
+        Path | None,
+        typer.Option(help="Folder for builds (Milvus Lite files, topics, reports) and caches."),
+    ] = None,
+    milvus_uri: Annotated[
+        str | None,
+        typer.Option(help="Milvus server URI (http://host:19530); default: Milvus Lite files."),
+    ] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging.")] = False,
+) -> None:
+    """Global options; settings come from CORPUSMAP_* variables, then these flags."""
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    overrides = {"data_dir": data_dir, "milvus_uri": milvus_uri}
+    ctx.obj = get_settings().model_copy(
+        update={k: v for k, v in overrides.items() if v is not None}
+    )
+
+
+def _print_json(data: Any) -> None:
+    typer.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+@app.command()
+def index(
+    ctx: typer.Context,
+    sources: Annotated[
+        list[str],
+        typer.Argument(
+            help="Files (.csv .jsonl .parquet), folders, globs or a "
+            "Hugging Face dataset id such as owner/name."
+        ),
+    ],
+    preset: Annotated[
+        str | None,
+        typer.Option(
+            help="Field mapping preset: "
+            "patentsberta-claims, patentsberta-cpc1400, patentsview-abstracts, "
+            "beir, ag-news."
+        ),
+    ] = None,
+    collection: Annotated[
+        str | None,
+        typer.Option(help="Collection name; default: from the first source and the model."),
+    ] = None,
+    id_field: Annotated[
+        str | None, typer.Option(help="Field holding the document id ('@row' numbers rows).")
+    ] = None,
+    text_field: Annotated[
+        list[str] | None,
+        typer.Option(help="Text field; repeat to join several (e.g. title then abstract)."),
+    ] = None,
+    title_field: Annotated[str | None, typer.Option(help="Field holding the title.")] = None,
+    date_field: Annotated[str | None, typer.Option(help="Field holding the date.")] = None,
+    label_field: Annotated[
+        list[str] | None, typer.Option(help="Class label field; repeatable.")
+    ] = None,
+    metadata_field: Annotated[
+        list[str] | None, typer.Option(help="Extra field kept as metadata; repeatable.")
+    ] = None,
+    encoding: Annotated[str | None, typer.Option(help="File encoding (e.g. latin-1).")] = None,
+    split: Annotated[str, typer.Option(help="Split of a hub dataset.")] = "train",
+    limit: Annotated[int | None, typer.Option(min=1, help="Read at most N rows.")] = None,
+    model: Annotated[
+        str | None,
+        typer.Option(
+            help="Embedding model: minilm (default, "
+            "offline), patentsberta, mpnet, a hub id or a folder."
+        ),
+    ] = None,
+    no_topics: Annotated[bool, typer.Option("--no-topics", help="Skip topic fitting.")] = False,
+    seed: Annotated[int | None, typer.Option(help="Seed for topic fitting.")] = None,
+    min_topic_size: Annotated[int | None, typer.Option(min=2, help="Smallest topic.")] = None,
+    report_json: Annotated[
+        Path | None,
+        typer.Option(
+            help="Also write the read report (skipped rows with row numbers) as JSON here."
+        ),
+    ] = None,
+    add: Annotated[
+        bool,
+        typer.Option(
+            "--add",
+            help="Append these documents to --collection (ids already there are skipped): "
+            "a new build where they join the nearest existing topic; reports the drift.",
+        ),
+    ] = False,
+    chunk_size: Annotated[
+        int | None, typer.Option(min=1, help="Documents embedded and inserted per step.")
+    ] = None,
+    embed_processes: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Worker processes for embedding (CPU threads shared between them; "
+            "env CORPUSMAP_EMBED_PROCESSES, default 1).",
+        ),
+    ] = None,
+) -> None:
+    """Read a corpus, embed it, load it into Milvus and fit topics on the stored vectors.
+
+    Each run writes a new build and publishes it when complete (a running API
+    follows); a failed or killed run leaves the published build in place, and
+    running the same command again resumes from the embedding cache.
+    """
+    settings = _with(
+        ctx.obj,
+        model=model,
+        seed=seed,
+        min_topic_size=min_topic_size,
+        chunk_size=chunk_size,
+        embed_processes=embed_processes,
+    )
+    options = commands.IndexOptions(
+        sources=sources,
+        preset=preset,
+        collection=collection,
+        id_field=id_field,
+        text_fields=text_field,
+        title_field=title_field,
+        date_field=date_field,
+        label_fields=label_field,
+        metadata_fields=metadata_field,
+        encoding=encoding,
+        split=split,
+        limit=limit,
+        fit_topics=not no_topics,
+    )
+    summary = (commands.run_add if add else commands.run_index)(settings, options)
+    if report_json:
+        report_json.write_text(json.dumps(summary["read_report"], indent=2))
+    _print_json(summary)
+
+
+@app.command()
+def topics(
+    ctx: typer.Context,
+    collection: Annotated[str, typer.Argument(help="Collection to refit.")],
+    seed: Annotated[int | None, typer.Option(help="Seed for topic fitting.")] = None,
+    min_topic_size: Annotated[int | None, typer.Option(min=2, help="Smallest topic.")] = None,
+) -> None:
+    """Refit topics as a new build from the published one's rows and the embedding
+    cache (nothing is embedded again), then publish it."""
+    settings = _with(ctx.obj, seed=seed, min_topic_size=min_topic_size)
+    _print_json(commands.run_topics(settings, collection))
+
+
+@app.command(name="eval-topics")
+def eval_topics(
+    ctx: typer.Context,
+    collection: Annotated[str, typer.Argument(help="Collection whose topics to score.")],
+    label_field: Annotated[str | None, typer.Option(help=topic_eval.LABEL_FIELD_HELP)] = None,
+) -> None:
+    """Print topic quality as JSON: topics, outlier share, diversity, NPMI, NMI/ARI."""
+    _print_json(topic_eval.run_eval_topics(ctx.obj, collection, label_field))
+
+
+@app.command()
+def search(
+    ctx: typer.Context,
+    collection: Annotated[str, typer.Argument(help="Collection to search.")],
+    query: Annotated[
+        str | None, typer.Argument(help="Free-text query (or give --like instead).")
+    ] = None,
+    like: Annotated[
+        str | None, typer.Option(help="More like this: a document id instead of a query.")
+    ] = None,
+    mode: Annotated[
+        SearchMode, typer.Option(help="dense (embeddings), keyword (BM25) or hybrid (both).")
+    ] = SearchMode(DEFAULT_MODE),
+    top_k: Annotated[int, typer.Option(min=1, max=100, help="Number of hits.")] = 10,
+    topic: Annotated[int | None, typer.Option(help="Only documents of this topic.")] = None,
+    date_from: Annotated[str | None, typer.Option(help="Earliest date, YYYY-MM-DD.")] = None,
+    date_to: Annotated[str | None, typer.Option(help="Latest date, YYYY-MM-DD.")] = None,
+    cpc: Annotated[
+        list[str] | None, typer.Option(help="CPC section or subclass (any of); repeatable.")
+    ] = None,
+    label: Annotated[
+        list[str] | None, typer.Option(help="Class label (any of); repeatable.")
+    ] = None,
+) -> None:
+    """Search a collection by text, or for documents like one (--like ID); print JSON hits."""
+    hits = commands.run_search(
+        ctx.obj,
+        collection,
+        query,
+        like=like,
+        mode=mode.value,
+        top_k=top_k,
+        topic=topic,
+        date_from=date_from,
+        date_to=date_to,
+        cpc=cpc or [],
+        labels=label or [],
+    )
+    _print_json([asdict(h) for h in hits])
+
+
+@app.command(name="eval")
+def eval_retrieval(
+    ctx: typer.Context,
+    folder: Annotated[
+        Path,
+        typer.Argument(
+            help="BEIR folder: corpus.jsonl, queries.jsonl, "
+            "qrels/<split>.tsv (header line optional)."
+        ),
+    ],
+    collection: Annotated[
+        str | None,
+        typer.Option(
+            help="Collection to evaluate; indexed "
+            "from corpus.jsonl if missing. Default: from the folder."
+        ),
+    ] = None,
+    mode: Annotated[
+        list[SearchMode] | None,
+        typer.Option(help="Modes to measure; repeatable. Default: all three."),
+    ] = None,
+    reindex: Annotated[bool, typer.Option(help="Index again even if it exists.")] = False,
+    split: Annotated[str, typer.Option(help="Qrels split.")] = "test",
+    model: Annotated[str | None, typer.Option(help="Embedding model.")] = None,
+) -> None:
+    """Measure retrieval (nDCG@10, Recall@100, MRR@10) per mode and for exact search; JSON."""
+    settings = _with(ctx.obj, model=model)
+    modes = [m.value for m in mode] if mode else [m.value for m in SearchMode]
+    _print_json(
+        commands.run_eval(
+            settings, folder, collection=collection, modes=modes, reindex=reindex, split=split
+        )
+    )
+
+
+@app.command()
+def info(
+    ctx: typer.Context,
+    collection: Annotated[str | None, typer.Argument(help="One collection; default all.")] = None,
+) -> None:
+    """Print collections, document counts, models and topic counts as JSON."""
+    _print_json(commands.run_info(ctx.obj, collection))
+
+
+@app.command()
+def serve(
+    ctx: typer.Context,
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 8000,
+    workers: Annotated[
+        int,
+        typer.Option(min=1, help="Worker processes (a Milvus server is needed for more than one)."),
+    ] = 1,
+) -> None:
+    """Start the HTTP API (OpenAPI docs at /docs)."""
+    commands.run_serve(ctx.obj, host=host, port=port, workers=workers)
+
+
+@app.command(name="config")
+def config(
+    ctx: typer.Context,
+    output: Annotated[
+        str, typer.Option("--format", help="json, or env: CORPUSMAP_<NAME>=value lines.")
+    ] = "json",
+) -> None:
+    """Print the effective settings (CORPUSMAP_* variables, .env, flags); secrets masked."""
+    from indexer.cli.config import render_config  # the logic lives there
+
+    typer.echo(render_config(ctx.obj, output))
+
+
+app.command(name="builds")(cli_builds.builds)
+app.command(name="rollback")(cli_builds.rollback)
+app.command(name="report")(report_cmd.report)
+
+
+def _with(settings: Settings, **overrides: Any) -> Settings:
+    return settings.model_copy(update={k: v for k, v in overrides.items() if v is not None})
+
+
+def main() -> None:
+    """Entry point: run the CLI and turn corpusmap errors into one clear line."""
+    try:
+        app()
+    except CorpusmapError as exc:
+        kind = "corpus" if isinstance(exc, CorpusError) else type(exc).__name__
+        typer.echo(f"error ({kind}): {exc}", err=True)
+        raise SystemExit(2) from None

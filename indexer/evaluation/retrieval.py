@@ -1,0 +1,133 @@
+"""`corpusmap eval`: retrieval quality on a BEIR-format folder, through the real search path.
+
+The folder holds `corpus.jsonl`, `queries.jsonl` and `qrels/<split>.tsv` (with or
+without a header line). Metrics come from ir-measures (pytrec_eval, the
+implementation BEIR itself uses): nDCG@10, Recall@100, MRR@10. The exact
+baseline is brute-force numpy over the same stored passage vectors (a document
+scores its best passage, as the search does), so the index's cost is visible.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import ir_measures
+import numpy as np
+from ir_measures import RR, R, nDCG
+
+from corpusmap.embedding.embedder import EmbedderPool
+from corpusmap.errors import CorpusError
+from corpusmap.search.engine import search_collection
+from corpusmap.search.fusion import Fusion
+from corpusmap.store.milvus import MilvusStore
+
+log = logging.getLogger(__name__)
+
+MEASURES = {"ndcg@10": nDCG @ 10, "recall@100": R @ 100, "mrr@10": RR @ 10}
+DEPTH = 100
+
+Run = dict[str, dict[str, float]]
+
+
+def load_queries(folder: Path) -> dict[str, str]:
+    """Query id -> text from `queries.jsonl`."""
+    path = folder / "queries.jsonl"
+    if not path.exists():
+        raise CorpusError(f"{path} not found: a BEIR folder has corpus.jsonl and queries.jsonl")
+    queries = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            row = json.loads(line)
+            queries[str(row["_id"])] = str(row["text"])
+    return queries
+
+
+def load_qrels(folder: Path, split: str = "test") -> dict[str, dict[str, int]]:
+    """Judgments from `qrels/<split>.tsv`; a header line is detected and skipped."""
+    path = folder / "qrels" / f"{split}.tsv"
+    if not path.exists():
+        raise CorpusError(f"{path} not found")
+    qrels: dict[str, dict[str, int]] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        fields = line.split("\t")
+        if len(fields) < 3 or not fields[2].strip().lstrip("-").isdigit():
+            continue  # the header ("query-id corpus-id score") or a blank line
+        qrels.setdefault(fields[0], {})[fields[1]] = int(fields[2])
+    return qrels
+
+
+def score_run(qrels: dict[str, dict[str, int]], run: Run) -> dict[str, float]:
+    """The measures of a run, averaged over the judged queries."""
+    results = ir_measures.calc_aggregate(list(MEASURES.values()), qrels, run)
+    return {name: round(float(results[measure]), 4) for name, measure in MEASURES.items()}
+
+
+def search_run(
+    store: MilvusStore,
+    embedders: EmbedderPool,
+    collection: str,
+    queries: dict[str, str],
+    mode: str,
+    fusion: Fusion | None = None,
+) -> Run:
+    """The top-100 documents of each query through the real search path."""
+    run: Run = {}
+    for query_id, text in queries.items():
+        hits = search_collection(
+            store, embedders, collection, text, top_k=DEPTH, mode=mode, fusion=fusion
+        )
+        run[query_id] = {h.id: h.score for h in hits}
+    return run
+
+
+def exact_run(
+    store: MilvusStore, embedders: EmbedderPool, collection: str, queries: dict[str, str]
+) -> Run:
+    """Brute-force cosine over every stored passage vector; a document takes its best."""
+    doc_ids: list[str] = []
+    vectors: list[list[float]] = []
+    for batch in store.iter_rows(collection, ["doc_id", "vector"]):
+        doc_ids.extend(r["doc_id"] for r in batch)
+        vectors.extend(r["vector"] for r in batch)
+    matrix = np.asarray(vectors, dtype=np.float32)
+    embedder = embedders.get(store.meta(collection).model)
+    run: Run = {}
+    for query_id, text in queries.items():
+        scores = matrix @ embedder.embed_query(text)
+        best: dict[str, float] = {}
+        for index in np.argsort(-scores):
+            doc = doc_ids[index]
+            if doc not in best:
+                best[doc] = float(scores[index])
+                if len(best) == DEPTH:
+                    break
+        run[query_id] = best
+    return run
+
+
+def evaluate(
+    store: MilvusStore,
+    embedders: EmbedderPool,
+    collection: str,
+    folder: Path,
+    *,
+    modes: Sequence[str],
+    split: str = "test",
+    fusion: Fusion | None = None,
+) -> dict[str, Any]:
+    """Metrics of each mode and of exact search for the judged queries of a BEIR folder."""
+    qrels = load_qrels(folder, split)
+    queries = {q: t for q, t in load_queries(folder).items() if q in qrels}
+    if not queries:
+        raise CorpusError(f"no query of {folder} has judgments in qrels/{split}.tsv")
+    log.info("evaluating %d queries on %s", len(queries), collection)
+    results: dict[str, Any] = {"queries": len(queries), "documents": store.count(collection)}
+    results["exact"] = score_run(qrels, exact_run(store, embedders, collection, queries))
+    for mode in modes:
+        run = search_run(store, embedders, collection, queries, mode, fusion)
+        results[mode] = score_run(qrels, run)
+    return results

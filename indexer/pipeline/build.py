@@ -1,0 +1,197 @@
+"""One build of a collection: rows into a fresh Milvus target, topics, report, publish.
+
+Every write to a collection goes through `run_build`: a full index run, a topic
+refit and an `--add` run each make a new build, and the served build changes
+only when the new one is complete. A run that fails or is killed leaves the
+served build in place; the next run clears the dead one and, thanks to the
+embedding cache, embeds only what the dead run had not committed.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from corpusmap.builds.publishing import build_target, discard, open_store_at, prune, publish
+from corpusmap.builds.registry import BuildInfo, BuildRegistry
+from corpusmap.builds.snapshots import (
+    SNAPSHOT_FILE,
+    TOPICS_FILE,
+    Partition,
+    SnapshotWriter,
+    save_partition,
+)
+from corpusmap.config import Settings
+from corpusmap.documents import Document
+from corpusmap.embedding.cache import EmbeddingCache
+from corpusmap.embedding.embedder import Embedder
+from corpusmap.errors import ConfigError, CorpusError
+from corpusmap.reports.render import build_topic_report
+from corpusmap.store.milvus import MilvusStore
+from corpusmap.store.topic_store import OUTLIER_TOPIC
+from indexer.pipeline.add import place_added_documents
+from indexer.pipeline.load import LoadResult, fit_and_store_topics, load_documents
+
+log = logging.getLogger(__name__)
+
+BuildKind = Literal["index", "add", "refit"]
+
+
+@dataclass
+class BuildRequest:
+    """What to build: a collection's documents and how its topics are made.
+
+    `index` and `refit` fit topics afresh; `add` keeps the parent's topics and
+    places `added_ids` into them.
+    """
+
+    collection: str
+    kind: BuildKind
+    docs: Iterable[Document]
+    fit_topics: bool = True
+    parent: BuildInfo | None = None
+    parent_partition: Partition | None = None
+    added_ids: set[str] | None = None
+
+
+def run_build(settings: Settings, request: BuildRequest, embedder: Embedder) -> dict[str, Any]:
+    """Build, then publish; a failed build is recorded as failed and never served."""
+    registry = BuildRegistry(settings.data_dir)
+    with registry.writing(request.collection):
+        parent = request.parent.build_id if request.parent else None
+        info = registry.start(request.collection, kind=request.kind, parent=parent)
+        log.info("building %s build %s (%s)", info.collection, info.build_id, info.kind)
+        try:
+            summary = _fill(settings, registry, info, request, embedder)
+        except BaseException as exc:  # KeyboardInterrupt too: never leave it "building"
+            registry.fail(info, f"{type(exc).__name__}: {exc}")
+            discard(settings, registry, info)
+            raise
+        info = registry.finish(info, summary["documents"], summary)
+        publish(settings, registry, info)
+        summary["pruned_builds"] = prune(settings, registry, request.collection)
+    return summary
+
+
+def _fill(
+    settings: Settings,
+    registry: BuildRegistry,
+    info: BuildInfo,
+    request: BuildRequest,
+    embedder: Embedder,
+) -> dict[str, Any]:
+    folder = registry.build_dir(info.collection, info.build_id)
+    target = build_target(settings, registry, info)
+    cache = EmbeddingCache.for_model(
+        settings.cache_dir(), embedder.name, embedder.dimension, embedder_backend(embedder)
+    )
+    with (
+        open_store_at(settings, target.uri) as store,
+        cache,
+        SnapshotWriter(folder / SNAPSHOT_FILE) as snapshot,
+    ):
+        loaded = load_documents(
+            request.docs,
+            store=store,
+            embedder=embedder,
+            collection=target.name,
+            max_text_chars=settings.max_text_chars,
+            passages=settings.passages,
+            chunk_size=settings.chunk_size,
+            cache=cache,
+            snapshot=snapshot,
+        )
+        if loaded.documents == 0:
+            raise CorpusError(f"no valid documents for {info.collection!r}")
+        summary = _load_summary(info, embedder, loaded)
+        if request.fit_topics:
+            summary["topics"] = _topics(settings, store, target.name, folder, request, embedder)
+    return summary
+
+
+def embedder_backend(embedder: Embedder) -> str:
+    """The backend an embedder runs on (cache entries of different backends differ)."""
+    return str(getattr(embedder, "backend", "torch"))
+
+
+def _load_summary(info: BuildInfo, embedder: Embedder, loaded: LoadResult) -> dict[str, Any]:
+    log.info(
+        "loaded %d documents (%d embedded, %d from the cache) at %.1f docs/s",
+        loaded.documents,
+        loaded.embedded,
+        loaded.cached,
+        loaded.docs_per_s,
+    )
+    return {
+        "collection": info.collection,
+        "build": info.build_id,
+        "kind": info.kind,
+        "model": embedder.name,
+        "documents": loaded.documents,
+        "embedded": loaded.embedded,
+        "from_cache": loaded.cached,
+        "embed_load_seconds": round(loaded.seconds, 1),
+        "docs_per_s": round(loaded.docs_per_s, 1),
+    }
+
+
+def _topics(
+    settings: Settings,
+    store: MilvusStore,
+    name: str,
+    folder: Path,
+    request: BuildRequest,
+    embedder: Embedder,
+) -> dict[str, Any]:
+    if request.kind == "add" and request.parent_partition is not None:
+        placed = place_added_documents(
+            store, name, request.parent_partition, request.added_ids or set()
+        )
+        save_partition(folder / TOPICS_FILE, placed.partition)
+        summary = placed.summary(settings.drift_threshold)
+    else:
+        try:
+            summary = _fit(settings, store, name, folder, embedder)
+        except ConfigError as exc:  # e.g. too few documents: the index itself is fine
+            log.warning("topics skipped: %s", exc)
+            return {"skipped": str(exc)}
+    summary["report"] = str(_write_report(settings, store, name, folder, request.collection))
+    return summary
+
+
+def _fit(
+    settings: Settings, store: MilvusStore, name: str, folder: Path, embedder: Embedder
+) -> dict[str, Any]:
+    fit = fit_and_store_topics(
+        store,
+        name,
+        topics_dir=folder / "topic_model",
+        seed=settings.seed,
+        min_topic_size=settings.min_topic_size,
+        max_outlier_share=settings.max_outlier_share,
+        embedder=embedder,
+        sample_size=settings.topic_sample_size,
+    )
+    save_partition(folder / TOPICS_FILE, Partition(fit.assignments, fit.summaries, fit.vectors))
+    return {
+        "topics": sum(1 for s in fit.summaries if s.topic_id != OUTLIER_TOPIC),
+        "outlier_share_before": round(fit.outlier_share_before, 4),
+        "outlier_share": round(fit.outlier_share, 4),
+        "max_outlier_share": fit.params.max_outlier_share,
+        "seed": fit.params.seed,
+        "min_topic_size": fit.params.min_topic_size,
+        "fit_sample": fit.params.fit_sample,
+    }
+
+
+def _write_report(
+    settings: Settings, store: MilvusStore, name: str, folder: Path, collection: str
+) -> Path:
+    url = settings.public_url.rstrip("/") + f"/collections/{collection}/documents/{{id}}"
+    report = folder / "report.html"
+    report.write_text(build_topic_report(store, name, document_url=url), encoding="utf-8")
+    log.info("topic report written to %s", report)
+    return report

@@ -1,0 +1,22 @@
+"""Builds: each index run writes a new build, published atomically; the registry,
+publishing and rollback, the stores a server keeps open, and the build snapshots.
+
+Public API: the names in `__all__`; the modules below hold the rest.
+"""
+
+from corpusmap.builds.publishing import open_published, publish, rollback
+from corpusmap.builds.registry import BuildInfo, BuildRegistry
+from corpusmap.builds.serving import PublishedStores
+from corpusmap.builds.snapshots import Partition, SnapshotWriter, read_snapshot
+
+__all__ = [
+    "BuildInfo",
+    "BuildRegistry",
+    "Partition",
+    "PublishedStores",
+    "SnapshotWriter",
+    "open_published",
+    "publish",
+    "read_snapshot",
+    "rollback",
+]

@@ -1,0 +1,69 @@
+"""Every default and named choice of corpusmap, defined once.
+
+`Settings` takes its defaults from here; the search code, the API models and the
+command line take the enums, so a mode or fusion method is spelled in one place.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Final
+
+
+class SearchMode(StrEnum):
+    """How a search ranks documents; each mode's score means something else."""
+
+    DENSE = "dense"
+    KEYWORD = "keyword"
+    HYBRID = "hybrid"
+
+
+class FusionMethod(StrEnum):
+    """How hybrid search fuses its dense and keyword rankings (see `corpusmap.search`)."""
+
+    AGREEMENT = "agreement"
+    CONVEX = "convex"
+    RRF = "rrf"
+
+
+class Backend(StrEnum):
+    """The runtime that computes embeddings."""
+
+    TORCH = "torch"
+    ONNX = "onnx"
+    ONNX_INT8 = "onnx-int8"
+
+
+#: What a hit's `score` is in each search mode (the `score_kind` of responses).
+SCORE_KINDS: Final = {
+    SearchMode.DENSE: "cosine",
+    SearchMode.KEYWORD: "bm25",
+    SearchMode.HYBRID: "fused",
+}
+#: The score of more-like-this (`similar`): a dense search from a document's vector.
+SIMILAR_SCORE_KIND: Final = SCORE_KINDS[SearchMode.DENSE]
+
+DEFAULT_MODE: Final = SearchMode.HYBRID
+DEFAULT_FUSION: Final = FusionMethod.AGREEMENT
+#: Weight of dense scores in convex fusion.
+DEFAULT_HYBRID_ALPHA: Final = 0.8
+DEFAULT_MODEL: Final = "minilm"
+DEFAULT_BACKEND: Final = Backend.TORCH
+#: Embedding batch sizes when none is set: the fastest measured on each (bench.encoding).
+CPU_BATCH_SIZE: Final = 16
+GPU_BATCH_SIZE: Final = 64
+#: Text kept per document in Milvus, in characters.
+MAX_TEXT_CHARS: Final = 20_000
+#: Documents embedded, cached and inserted per step of an index run.
+CHUNK_SIZE: Final = 1024
+#: Rows per Milvus insert.
+INSERT_BATCH_SIZE: Final = 1000
+#: Most documents left in the outlier topic -1 after a topic fit.
+MAX_OUTLIER_SHARE: Final = 0.10
+#: Above this many documents, topics are clustered on a sample of this size.
+TOPIC_SAMPLE_SIZE: Final = 50_000
+DEFAULT_SEED: Final = 42
+#: URI schemes of a Milvus server; any other `milvus_uri` is refused.
+SERVER_SCHEMES: Final = ("http://", "https://", "tcp://")
+#: Seconds to wait for a Milvus Lite file's server to accept connections.
+LITE_CONNECT_TIMEOUT_S: Final = 60.0

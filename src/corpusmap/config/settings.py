@@ -1,0 +1,210 @@
+"""Settings: one pydantic-settings class, read from `CORPUSMAP_*` variables and flags."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from corpusmap.config.defaults import (
+    CHUNK_SIZE,
+    DEFAULT_BACKEND,
+    DEFAULT_FUSION,
+    DEFAULT_HYBRID_ALPHA,
+    DEFAULT_MODEL,
+    DEFAULT_SEED,
+    INSERT_BATCH_SIZE,
+    MAX_OUTLIER_SHARE,
+    MAX_TEXT_CHARS,
+    SERVER_SCHEMES,
+    TOPIC_SAMPLE_SIZE,
+    Backend,
+    FusionMethod,
+)
+
+
+class Settings(BaseSettings):
+    """Every setting of corpusmap; each is also the env variable `CORPUSMAP_<NAME>`."""
+
+    model_config = SettingsConfigDict(env_prefix="CORPUSMAP_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Field(
+        default=Path("data"),
+        description="Folder for the Milvus Lite file, topic models and reports.",
+    )
+    milvus_uri: str = Field(
+        default="",
+        description="Milvus server URI (http://host:19530); empty for Milvus Lite, one file "
+        "per build under <data_dir>/builds.",
+    )
+    milvus_token: SecretStr = Field(
+        default=SecretStr(""), description="Milvus token (user:password) for a server."
+    )
+    model: str = Field(
+        default=DEFAULT_MODEL,
+        description="Embedding model: minilm, patentsberta, mpnet, a hub id or a local folder.",
+    )
+    device: str | None = Field(default=None, description="torch device; default: auto.")
+    batch_size: int | None = Field(
+        default=None,
+        ge=1,
+        le=4096,
+        description="Embedding batch size; default 16 on the CPU (the fastest there, "
+        "bench.encoding), 64 on a GPU.",
+    )
+    backend: Backend = Field(
+        default=DEFAULT_BACKEND,
+        description="Embedding runtime: torch (sentence-transformers), onnx (ONNX Runtime "
+        "fp32, the same vectors as torch) or onnx-int8 (int8 weights: faster, slightly "
+        "different vectors); ONNX exports are cached on disk. Measured speeds and quality: "
+        "docs/benchmarks.md.",
+    )
+    embed_processes: int = Field(
+        default=1,
+        ge=1,
+        le=64,
+        description="Worker processes that embed documents at index time (torch backend; "
+        "sentence-transformers' multi-process pool, the CPU threads shared between them). "
+        "1: embed in the indexer's own process.",
+    )
+    insert_batch_size: int = Field(
+        default=INSERT_BATCH_SIZE,
+        ge=1,
+        le=5000,
+        description="Rows per Milvus insert (Lite collapses at 5,000; 500-2,000 is fast).",
+    )
+    max_text_chars: int = Field(
+        default=MAX_TEXT_CHARS, ge=100, description="Text kept per document in Milvus (chars)."
+    )
+    passages: bool = Field(
+        default=True,
+        description="Split texts longer than the model's token window into passages "
+        "(searched separately, rolled up to documents); off: the model truncates.",
+    )
+    metadata_filter_fields: list[str] = Field(
+        default_factory=list,
+        description='Metadata fields searches may filter on (JSON list, e.g. ["category"]).',
+    )
+    hybrid_fusion: FusionMethod = Field(
+        default=DEFAULT_FUSION,
+        description="How hybrid search fuses dense and BM25 rankings: agreement (convex, "
+        "BM25's weight set per query by how much the rankings agree), convex (fixed "
+        "weights, normalised scores) or rrf (reciprocal rank fusion).",
+    )
+    hybrid_alpha: float = Field(
+        default=DEFAULT_HYBRID_ALPHA,
+        ge=0.0,
+        le=1.0,
+        description="Weight of dense scores in convex fusion.",
+    )
+    seed: int = Field(default=DEFAULT_SEED, description="Seed for topic fitting.")
+    chunk_size: int = Field(
+        default=CHUNK_SIZE,
+        ge=1,
+        le=100_000,
+        description="Documents embedded, cached and inserted per step of an index run "
+        "(the model sorts each chunk by length, so bigger chunks pad less).",
+    )
+    keep_builds: int = Field(
+        default=3,
+        ge=1,
+        description="Complete builds kept per collection, the published one included; "
+        "older ones (and failed ones) are deleted after each publish.",
+    )
+    drift_threshold: float = Field(
+        default=0.2,
+        ge=0.0,
+        le=1.0,
+        description="`index --add` suggests a topic refit when more than this share of "
+        "the new documents fits no existing topic.",
+    )
+    reload_interval_s: float = Field(
+        default=2.0,
+        ge=0.0,
+        description="How often the API looks for newly published builds (0: only on "
+        "POST /admin/reload).",
+    )
+    min_topic_size: int | None = Field(
+        default=None, ge=2, description="Smallest topic; default: from the corpus size."
+    )
+    max_outlier_share: float = Field(
+        default=MAX_OUTLIER_SHARE,
+        ge=0.0,
+        le=1.0,
+        description="Most documents left in the outlier topic -1 after a fit: outliers "
+        "nearest a topic centroid are reassigned to it until at most this share is left.",
+    )
+
+    topic_sample_size: int = Field(
+        default=TOPIC_SAMPLE_SIZE,
+        ge=0,
+        description="Above this many documents, topics are clustered on a sample of this "
+        "size (chosen by a hash of the document id, not the seed) and every other "
+        "document goes to its nearest topic vector, in batches: memory stays bounded. "
+        "0: always cluster every document.",
+    )
+
+    api_key: SecretStr = Field(
+        default=SecretStr(""),
+        description="Key for the API's admin endpoints (header X-API-Key or "
+        "Authorization: Bearer); at least 16 characters. Read endpoints need none.",
+    )
+    admin_endpoints: bool = Field(
+        default=False,
+        description="Mount the admin endpoints (/admin/...); the API refuses to start "
+        "with them on and no api_key.",
+    )
+    max_request_bytes: int = Field(
+        default=1_048_576,
+        ge=0,
+        description="Largest request body the API accepts (413 above it); 0: no limit.",
+    )
+    rate_limit_per_minute: int = Field(
+        default=0,
+        ge=0,
+        description="Requests per minute per client IP (token bucket, 429 above it); "
+        "0: off. /health, /ready and /metrics are never limited.",
+    )
+    rate_limit_burst: int = Field(
+        default=20, ge=1, description="Requests a client may send at once (bucket size)."
+    )
+    cors_origins: list[str] = Field(
+        default_factory=list,
+        description="Origins browsers may call the API from (JSON list, e.g. "
+        '["https://ui.example"], ["*"] for any); empty: no CORS headers.',
+    )
+    log_format: Literal["text", "json"] = Field(
+        default="text", description="API log lines: text, or one JSON object per line."
+    )
+
+    public_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="Where the API is reached; written reports link documents there.",
+    )
+
+    @field_validator("milvus_uri")
+    @classmethod
+    def _server_uri_or_empty(cls, value: str) -> str:
+        if value and not value.startswith(SERVER_SCHEMES):
+            raise ValueError(
+                f"milvus_uri must be a server URI ({', '.join(SERVER_SCHEMES)}...) or empty for "
+                f"Milvus Lite (builds live under data_dir), got {value!r}"
+            )
+        return value
+
+    def cache_dir(self) -> Path:
+        """Where the embedding cache lives."""
+        return self.data_dir / "cache" / "embeddings"
+
+    def uses_lite(self) -> bool:
+        """Whether builds are Milvus Lite files (no server URI set)."""
+        return not self.milvus_uri
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings, built on first use (never at import)."""
+    return Settings()

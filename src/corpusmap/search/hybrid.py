@@ -1,0 +1,54 @@
+"""Searches by mode: dense and keyword from the store, hybrid fused here per document."""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+from corpusmap.config import SearchMode
+from corpusmap.documents import Hit
+from corpusmap.search.fusion import Fusion
+from corpusmap.store.milvus import MilvusStore
+from corpusmap.store.passages import RANKING_FIELDS
+
+#: Fewest candidates each half of a hybrid search fetches before fusing.
+MIN_HYBRID_CANDIDATES = 100
+
+
+def ranked_search(
+    store: MilvusStore,
+    collection: str,
+    *,
+    vector: npt.NDArray[np.float32] | None,
+    text: str | None,
+    mode: str,
+    top_k: int,
+    expression: str = "",
+    fusion: Fusion | None = None,
+) -> list[Hit]:
+    """The `top_k` best documents of a search in `mode`, filters inside the search.
+
+    Hybrid runs both searches and fuses them per document: Milvus fuses per passage
+    row, which splits a document's score (and repeats it) when its best dense and BM25
+    passages differ. The candidates carry only what ranks them; the fused top_k get
+    their rows.
+    """
+    if mode != SearchMode.HYBRID:
+        return store.search(
+            collection, vector=vector, text=text, mode=mode, top_k=top_k, expression=expression
+        )
+    candidates = max(2 * top_k, MIN_HYBRID_CANDIDATES)
+    dense, keyword = (
+        store.search(
+            collection,
+            vector=vector,
+            text=text,
+            mode=half,
+            top_k=candidates,
+            expression=expression,
+            fields=RANKING_FIELDS,
+        )
+        for half in (SearchMode.DENSE, SearchMode.KEYWORD)
+    )
+    fused = (fusion or Fusion()).fuse(dense, keyword, top_k)
+    return store.passage_hits(collection, fused)

@@ -1,0 +1,333 @@
+"""The Milvus store: corpus collections, their topics, search and lookups.
+
+The same code runs on Milvus Lite (a local `.db` path, the default) and on a
+Milvus server (`http://host:19530` plus a token). Every filter is built by
+`corpusmap.store.filters`; nothing here splices user values into expressions.
+
+On Milvus Lite a store caches what it reads about a collection (its metadata,
+whether it has passages; `cached` for callers' own lookups) until a write to the
+file (see `corpusmap.store.cache`); a server is not cached.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import Counter
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+import numpy as np
+import numpy.typing as npt
+from pymilvus import MilvusClient, MilvusException
+
+from corpusmap.config import SearchMode
+from corpusmap.documents import Document, Hit
+from corpusmap.embedding.batching import unit_mean
+from corpusmap.errors import CollectionNotFoundError, StoreError
+from corpusmap.store.cache import StoreCache, WatchedClient
+from corpusmap.store.filters import doc_ids_filter
+from corpusmap.store.passages import passage_rows, search_documents
+from corpusmap.store.schema import (
+    DOCUMENT_FIELDS,
+    TOPICS_SUFFIX,
+    CollectionMeta,
+    check_collection_name,
+    document_rows,
+    document_schema,
+    is_valid_collection_name,
+    vector_index,
+)
+
+log = logging.getLogger(__name__)
+
+# Stores open per Milvus Lite file in this process. pymilvus 2.6 never stops the
+# embedded server it starts for a file, so the file stays locked against other
+# processes until exit; the last store to close a file stops its server.
+_LITE_OPEN: Counter[str] = Counter()
+_LITE_LOCK = threading.Lock()
+_LITE_CACHES: dict[str, StoreCache] = {}  # per Lite file, while a store has it open
+#: Seconds to wait for a Milvus Lite file's server to accept connections. pymilvus
+#: waits 10 s, which a loaded 2-core machine has exceeded while the server it had
+#: just started was opening its file (a `make bench` run); servers keep that default.
+LITE_CONNECT_TIMEOUT_S = 60.0
+_ANNS = {"dense": ("vector", "COSINE"), "keyword": ("sparse", "BM25")}
+T = TypeVar("T")
+
+
+def _as_document(row: dict[str, Any]) -> dict[str, Any]:
+    """A passage row seen as its document: `id` is the document id."""
+    return {**row, "id": row["doc_id"]}
+
+
+def group_passages(rows: Iterable[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """Passage rows by document id (ids sorted), each document's passages in order."""
+    grouped: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        grouped.setdefault(row["doc_id"], []).append(row)
+    return {d: sorted(grouped[d], key=lambda r: r["passage"]) for d in sorted(grouped)}
+
+
+def is_lite_uri(uri: str) -> bool:
+    """Whether a URI names a Milvus Lite file rather than a server."""
+    return not uri.startswith(("http://", "https://", "tcp://", "unix:"))
+
+
+class MilvusStore:
+    """Corpus and topic collections on one Milvus (Lite file or server)."""
+
+    def __init__(self, uri: str, token: str = "", *, insert_batch_size: int = 1000):
+        self.uri = uri
+        self.insert_batch_size = insert_batch_size
+        self.index_type = "FLAT" if is_lite_uri(uri) else "AUTOINDEX"
+        self._lite_path = str(Path(uri).expanduser().resolve()) if is_lite_uri(uri) else None
+        if self._lite_path:
+            Path(self._lite_path).parent.mkdir(parents=True, exist_ok=True)
+        self._cache: StoreCache | None = None  # Lite only
+        try:
+            self.client: MilvusClient = WatchedClient(
+                uri=uri,
+                token=token,
+                on_write=self._written,
+                timeout=LITE_CONNECT_TIMEOUT_S if self._lite_path else None,
+            )
+        except MilvusException as exc:
+            raise StoreError(f"cannot open Milvus at {uri!r}: {exc.message}") from exc
+        if self._lite_path:
+            with _LITE_LOCK:
+                _LITE_OPEN[self._lite_path] += 1
+                self._cache = _LITE_CACHES.setdefault(self._lite_path, StoreCache())
+
+    def close(self) -> None:
+        """Close the connection; the last store on a Lite file stops its server."""
+        self.client.close()
+        self._cache = None
+        if not self._lite_path:
+            return
+        with _LITE_LOCK:
+            _LITE_OPEN[self._lite_path] -= 1
+            if _LITE_OPEN[self._lite_path] > 0:
+                return
+            del _LITE_OPEN[self._lite_path]
+            _LITE_CACHES.pop(self._lite_path, None)
+        from milvus_lite.server_manager import server_manager_instance
+
+        server_manager_instance.release_server(self._lite_path)
+        self._lite_path = None
+
+    def __enter__(self) -> MilvusStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def cached(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """`compute()`, kept on Lite until a write to the file (`corpusmap.store.cache`)."""
+        return compute() if self._cache is None else self._cache.get(key, compute)
+
+    def _written(self) -> None:
+        if self._cache is not None:
+            self._cache.clear()
+
+    # -- collections ------------------------------------------------------------------
+    def list_collections(self) -> list[str]:
+        """Names of the corpus collections that corpusmap created, sorted."""
+        names = [n for n in self.client.list_collections() if not n.endswith(TOPICS_SUFFIX)]
+        return sorted(n for n in names if self._meta_or_none(n) is not None)
+
+    def _meta_or_none(self, name: str) -> CollectionMeta | None:
+        description = self.client.describe_collection(name).get("description", "")
+        return CollectionMeta.from_description(description)
+
+    def meta(self, name: str) -> CollectionMeta:
+        """The recorded model and dimension of a collection, or `CollectionNotFoundError`."""
+        return self.cached(("meta", name), lambda: self._read_meta(name))
+
+    def _read_meta(self, name: str) -> CollectionMeta:
+        if not is_valid_collection_name(name) or not self.client.has_collection(name):
+            raise CollectionNotFoundError(f"no collection named {name[:80]!r}")
+        meta = self._meta_or_none(name)
+        if meta is None:
+            raise CollectionNotFoundError(f"collection {name!r} was not created by corpusmap")
+        return meta
+
+    def create_collection(self, name: str, meta: CollectionMeta, *, replace: bool = False) -> None:
+        """Create an empty corpus collection; `replace` drops one of that name first."""
+        check_collection_name(name)
+        if self.client.has_collection(name):
+            if not replace:
+                raise StoreError(f"collection {name!r} exists; pass replace=True to rebuild it")
+            self.drop_collection(name)
+        self.client.create_collection(
+            name,
+            schema=document_schema(meta),
+            index_params=vector_index(self.index_type, bm25=True),
+            consistency_level="Strong",
+        )
+        log.info("created collection %s (model %s, %d-d)", name, meta.model, meta.dimension)
+
+    def drop_collection(self, name: str) -> None:
+        """Drop a corpus collection and its topics."""
+        for n in (name, name + TOPICS_SUFFIX):
+            if self.client.has_collection(n):
+                self.client.drop_collection(n)
+
+    def count(self, name: str) -> int:
+        """Number of documents in a collection."""
+        self.meta(name)
+        return self.count_where(name, "passage == 0")
+
+    def has_passages(self, name: str) -> bool:
+        """Whether some document of a collection has more than one passage row."""
+        return self.cached(("passages", name), lambda: self.count_where(name, "passage > 0") > 0)
+
+    def count_where(self, name: str, expression: str) -> int:
+        """Number of documents matching a (safely built) expression."""
+        rows = self.client.query(name, filter=expression, output_fields=["count(*)"])
+        return int(rows[0]["count(*)"])
+
+    # -- documents --------------------------------------------------------------------
+    def insert_documents(
+        self,
+        name: str,
+        docs: Sequence[Document],
+        passages: Sequence[Sequence[str]],
+        vectors: npt.NDArray[np.float32],
+    ) -> int:
+        """Insert documents as passage rows (vectors aligned with the flattened passages)."""
+        if len(docs) != len(passages) or sum(map(len, passages)) != len(vectors):
+            raise ValueError("documents, passages and vectors do not line up")
+        rows: list[dict[str, Any]] = []
+        start = 0
+        for doc, texts in zip(docs, passages, strict=True):
+            rows.extend(document_rows(doc, texts, vectors[start : start + len(texts)]))
+            start += len(texts)
+        for first in range(0, len(rows), self.insert_batch_size):
+            self.client.insert(name, rows[first : first + self.insert_batch_size])
+        return len(docs)
+
+    def _passages(
+        self, name: str, doc_ids: Sequence[str], fields: list[str]
+    ) -> dict[str, list[dict[str, Any]]]:
+        self.meta(name)
+        if not doc_ids:
+            return {}
+        rows = self.client.query(
+            name, filter=doc_ids_filter(doc_ids), output_fields=[*fields, "doc_id", "passage"]
+        )
+        return group_passages(rows)
+
+    def get_documents(self, name: str, ids: Sequence[str]) -> list[dict[str, Any]]:
+        """Stored documents by id, their passages joined into the full text (missing left out)."""
+        return [
+            {**_as_document(parts[0]), "text": "".join(p["text"] for p in parts)}
+            for parts in self._passages(name, ids, DOCUMENT_FIELDS).values()
+        ]
+
+    def get_vector(self, name: str, doc_id: str) -> npt.NDArray[np.float32] | None:
+        """A document's vector: the normalised mean of its passages' (None if no such id)."""
+        parts = self._passages(name, [doc_id], ["vector"]).get(doc_id)
+        return unit_mean([p["vector"] for p in parts]) if parts else None
+
+    def query_documents(
+        self, name: str, expression: str, *, offset: int = 0, limit: int = 20
+    ) -> list[dict[str, Any]]:
+        """A page of the documents matching a (safely built) expression, by row key."""
+        self.meta(name)
+        first_passages = " and ".join(e for e in ("passage == 0", expression) if e)
+        rows = self.client.query(
+            name, filter=first_passages, output_fields=DOCUMENT_FIELDS, offset=offset, limit=limit
+        )
+        return [_as_document(r) for r in rows]
+
+    def search(
+        self,
+        name: str,
+        *,
+        vector: npt.NDArray[np.float32] | None = None,
+        text: str | None = None,
+        mode: str = SearchMode.DENSE,
+        top_k: int = 10,
+        expression: str = "",
+        fields: Sequence[str] = DOCUMENT_FIELDS,
+    ) -> list[Hit]:
+        """The `top_k` best documents (best passage each) of a dense or keyword search,
+        filtered inside the search; each hit holds its best passage's `fields`.
+
+        Hybrid search fuses two of these in `corpusmap.search`.
+        """
+        self.meta(name)
+        return self._ranked(name, mode, (vector, text), top_k, expression, list(fields))
+
+    def passage_hits(self, name: str, ranked: Sequence[Hit]) -> list[Hit]:
+        """`ranked` (hits holding `RANKING_FIELDS`) with their passages' document fields."""
+        keys = [(h.fields["doc_id"], int(h.fields["passage"])) for h in ranked]
+        rows = passage_rows(self.client, name, keys, DOCUMENT_FIELDS)
+        return [Hit(h.score, _as_document(r)) for h, r in zip(ranked, rows, strict=True) if r]
+
+    def _ranked(
+        self,
+        name: str,
+        mode: str,
+        query: tuple[npt.NDArray[np.float32] | None, str | None],
+        top_k: int,
+        expression: str,
+        fields: list[str],
+    ) -> list[Hit]:
+        """The `top_k` documents of a dense or keyword search, each its best passage's `fields`."""
+        if mode not in _ANNS:
+            raise ValueError(f"unknown search mode {mode!r}; the store runs dense or keyword")
+        field, metric = _ANNS[mode]
+        request: dict[str, Any] = {
+            "data": [_need(query[0]).tolist() if mode == "dense" else _need(query[1])],
+            "anns_field": field,
+            "filter": expression,
+            "search_params": {"metric_type": metric},
+            "output_fields": fields,
+        }
+        one_row_each = self._cache is not None and not self.has_passages(name)  # known on Lite
+        best = search_documents(self.client, name, request, top_k, one_row_each=one_row_each)
+        return [Hit(float(h["distance"]), _as_document(dict(h["entity"]))) for h in best]
+
+    def iter_rows(
+        self, name: str, fields: Sequence[str], *, batch_size: int = 1000, expression: str = ""
+    ) -> Iterator[list[dict[str, Any]]]:
+        """Every row of a collection (matching a safely built expression, if given) in
+        batches, with the given fields."""
+        iterator = self.client.query_iterator(
+            name, batch_size=batch_size, output_fields=list(fields), filter=expression
+        )
+        try:
+            while batch := iterator.next():
+                yield list(batch)
+        finally:
+            iterator.close()
+
+    def iter_passages(self, name: str, fields: Sequence[str]) -> Iterator[dict[str, Any]]:
+        """Every passage row of a collection, with `doc_id`, `passage` and the given fields."""
+        for batch in self.iter_rows(name, [*fields, "doc_id", "passage"]):
+            yield from batch
+
+    def set_topics(self, name: str, topics: dict[str, int]) -> int:
+        """Write each document's topic id on all its passages (whole-row upserts: Lite has
+        no partial update); returns the passage rows written."""
+        # Every field but the BM25 output, which Milvus computes again on upsert.
+        all_fields = [*DOCUMENT_FIELDS, "id", "cpc_sections", "vector"]
+        written = 0
+        for batch in self.iter_rows(name, all_fields, batch_size=self.insert_batch_size):
+            changed = [
+                {**row, "topic": topics[row["doc_id"]]}
+                for row in batch
+                if row["doc_id"] in topics and row["topic"] != topics[row["doc_id"]]
+            ]
+            if changed:
+                self.client.upsert(name, changed)
+                written += len(changed)
+        return written
+
+
+def _need(value: Any) -> Any:
+    if value is None:
+        raise ValueError("this search mode needs both a query text and a query vector")
+    return value

@@ -1,0 +1,224 @@
+"""Topic modeling with BERTopic on vectors that are already embedded.
+
+`fit_topics` never embeds documents. It clusters the vectors read back from
+Milvus with `corpusmap.topics.clustering` (a spectral embedding of the exact k-NN graph,
+then HDBSCAN, then outliers reassigned down to a configurable share: the
+partition does not hinge on the seed), hands that partition to BERTopic as a
+manual topic model, and describes each topic by c-TF-IDF keywords with stop
+words removed and a label chosen by maximal marginal relevance. The fitted model
+is saved with safetensors (never pickle), with a JSON record of the seed,
+parameters, library versions and a corpus fingerprint.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import math
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from corpusmap.config import MAX_OUTLIER_SHARE
+from corpusmap.errors import ConfigError
+from corpusmap.store.topic_store import OUTLIER_TOPIC, TopicSummary
+from corpusmap.topics.clustering import ClusterParams, centroids, cluster_documents, normalise
+from corpusmap.topics.sample import cluster_on_sample
+from corpusmap.topics.words import (
+    CANDIDATES,
+    KEYWORDS,
+    PATENT_STOP_WORDS,
+    WordEmbedder,
+    build_vectorizer,
+    clean_keywords,
+    label_terms,
+)
+
+__all__ = ["KEYWORDS", "PATENT_STOP_WORDS", "TopicFit", "TopicParams", "fit_topics"]
+
+log = logging.getLogger(__name__)
+
+MIN_DOCUMENTS = 30
+REPRESENTATIVES = 5
+
+#: The parameters a fit used, recorded with the model.
+TopicParams = ClusterParams
+_VERSIONED = ("bertopic", "hdbscan", "scikit-learn", "scipy", "numpy")
+
+
+@dataclass
+class TopicFit:
+    """The outcome of a fit: per-document topics, topic summaries and topic vectors."""
+
+    assignments: dict[str, int]
+    summaries: list[TopicSummary]
+    vectors: npt.NDArray[np.float32]
+    model: Any
+    params: TopicParams
+    outlier_share_before: float = 0.0
+    selection: str = "eom"
+
+    @property
+    def outlier_share(self) -> float:
+        """Share of documents in the outlier topic -1 (after reassignment)."""
+        if not self.assignments:
+            return 0.0
+        return sum(t == OUTLIER_TOPIC for t in self.assignments.values()) / len(self.assignments)
+
+    @property
+    def topic_count(self) -> int:
+        """Number of topics, the outlier topic not counted."""
+        return sum(1 for s in self.summaries if s.topic_id != OUTLIER_TOPIC)
+
+
+def default_min_topic_size(n_docs: int) -> int:
+    """A smallest-topic size that grows with the corpus (10 for small ones)."""
+    return max(10, round(math.sqrt(n_docs) / 4))
+
+
+def _build_model(n_docs: int) -> Any:
+    """A BERTopic that takes a given partition (`y`) and only describes it."""
+    from bertopic import BERTopic
+    from bertopic.cluster import BaseCluster
+    from bertopic.dimensionality import BaseDimensionalityReduction
+    from bertopic.vectorizers import ClassTfidfTransformer
+
+    return BERTopic(
+        embedding_model=None,
+        umap_model=BaseDimensionalityReduction(),
+        hdbscan_model=BaseCluster(),
+        vectorizer_model=build_vectorizer(n_docs),
+        ctfidf_model=ClassTfidfTransformer(reduce_frequent_words=True),
+        top_n_words=CANDIDATES,
+        calculate_probabilities=False,
+    )
+
+
+def fit_topics(
+    ids: Sequence[str],
+    texts: Sequence[str],
+    vectors: npt.NDArray[np.float32],
+    *,
+    seed: int = 42,
+    min_topic_size: int | None = None,
+    max_outlier_share: float = MAX_OUTLIER_SHARE,
+    embedder: WordEmbedder | None = None,
+    sample_size: int = 0,
+) -> TopicFit:
+    """Cluster given vectors (no document embedding), then describe each topic.
+
+    `embedder` (the collection's model) embeds candidate keywords to pick labels;
+    without one, labels are the first distinct c-TF-IDF keywords. Above
+    `sample_size` documents (0: never) the clusters are found on a sample of that
+    size and the rest go to their nearest topic (`corpusmap.topics.sample`).
+    """
+    if len(ids) < MIN_DOCUMENTS:
+        raise ConfigError(f"topics need at least {MIN_DOCUMENTS} documents, got {len(ids)}")
+    sampled = max(sample_size, MIN_DOCUMENTS) if 0 < sample_size < len(ids) else 0
+    params = TopicParams(
+        seed=seed,
+        min_topic_size=min_topic_size or default_min_topic_size(sampled or len(ids)),
+        max_outlier_share=max_outlier_share,
+        fit_sample=sampled,
+    )
+    log.info("fitting topics on %d documents (%s)", len(ids), params)
+    unit = normalise(vectors)
+    if sampled:
+        clustering = cluster_on_sample(ids, unit, params, sampled)
+    else:
+        clustering = cluster_documents(unit, params)
+    model = _build_model(len(ids))
+    model.fit(list(texts), embeddings=unit, y=clustering.labels)
+    labels = np.asarray(model.topics_, dtype=np.int64)
+    topic_ids, topic_vectors = _topic_vectors(unit, labels)
+    summaries = _summaries(model, topic_ids, ids, unit, labels, topic_vectors, embedder)
+    assignments = dict(zip(ids, labels.tolist(), strict=True))
+    return TopicFit(
+        assignments,
+        summaries,
+        topic_vectors,
+        model,
+        params,
+        outlier_share_before=clustering.outlier_share_before,
+        selection=clustering.selection,
+    )
+
+
+def _topic_vectors(
+    unit: npt.NDArray[np.float32], labels: npt.NDArray[np.int64]
+) -> tuple[list[int], npt.NDArray[np.float32]]:
+    """Topic ids (the outlier topic first, if any) and unit-length centroids."""
+    topic_ids, centres = centroids(unit, labels)
+    if (labels == OUTLIER_TOPIC).any():
+        outlier_centre = normalise(unit[labels == OUTLIER_TOPIC].mean(axis=0, keepdims=True))
+        return [OUTLIER_TOPIC, *topic_ids], np.vstack([outlier_centre, centres])
+    return topic_ids, centres
+
+
+def _summaries(
+    model: Any,
+    topic_ids: list[int],
+    ids: Sequence[str],
+    unit: npt.NDArray[np.float32],
+    labels: npt.NDArray[np.int64],
+    topic_vectors: npt.NDArray[np.float32],
+    embedder: WordEmbedder | None,
+) -> list[TopicSummary]:
+    """Keywords, a readable label and the documents nearest each topic's centroid."""
+    candidates = [clean_keywords(model.get_topic(t) or [], CANDIDATES) for t in topic_ids]
+    pools = [[w for w, _ in c[:KEYWORDS]] for c in candidates]
+    terms = label_terms(pools, topic_vectors, embedder)
+    summaries = []
+    for i, topic in enumerate(topic_ids):
+        members = np.flatnonzero(labels == topic)
+        nearest = members[np.argsort(-(unit[members] @ topic_vectors[i]), kind="stable")]
+        label = "outliers" if topic == OUTLIER_TOPIC else ", ".join(terms[i])
+        summaries.append(
+            TopicSummary(
+                topic_id=topic,
+                label=label or f"topic {topic}",
+                size=int(members.size),
+                keywords=candidates[i][:KEYWORDS],
+                representative_ids=[ids[j] for j in nearest[:REPRESENTATIVES]],
+            )
+        )
+    return summaries
+
+
+def corpus_fingerprint(ids: Sequence[str], texts: Sequence[str]) -> str:
+    """A hash of the documents a model was fitted on (order-independent)."""
+    digest = hashlib.sha256()
+    for doc_id, text in sorted(zip(ids, texts, strict=True)):
+        digest.update(doc_id.encode() + b"\x00" + text.encode() + b"\x00")
+    return digest.hexdigest()[:16]
+
+
+def save_topic_model(fit: TopicFit, path: Path, *, embedding_model: str, fingerprint: str) -> None:
+    """Save the BERTopic model with safetensors and a JSON record of how it was made."""
+    path.mkdir(parents=True, exist_ok=True)
+    fit.model.save(
+        str(path / "bertopic"),
+        serialization="safetensors",
+        save_ctfidf=True,
+        save_embedding_model=embedding_model,
+    )
+    record = {
+        "params": asdict(fit.params),
+        "method": "exact cosine k-NN graph -> spectral embedding -> HDBSCAN "
+        "-> outliers to nearest centroid -> BERTopic c-TF-IDF",
+        "cluster_selection": fit.selection,
+        "embedding_model": embedding_model,
+        "documents": len(fit.assignments),
+        "topics": fit.topic_count,
+        "outlier_share_before": round(fit.outlier_share_before, 4),
+        "outlier_share": round(fit.outlier_share, 4),
+        "corpus_fingerprint": fingerprint,
+        "versions": {p: version(p) for p in _VERSIONED},
+    }
+    (path / "corpusmap_topics.json").write_text(json.dumps(record, indent=2))

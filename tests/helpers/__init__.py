@@ -1,0 +1,1 @@
+"""Helpers shared by the tests: corpora, servers and the layout check."""
