@@ -1,5 +1,5 @@
 """`python -m indexer` runs the `corpusmap` command line."""
 
-from indexer.cli.main import main
+from indexer.cli.app import main
 
 main()

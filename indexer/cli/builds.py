@@ -1,5 +1,5 @@
 """The build commands of the CLI: `builds` lists a collection's versions, `rollback`
-publishes the one before. Registered on the app in `indexer.cli.main`."""
+publishes the one before. Registered on the app in `indexer.cli.app`."""
 
 from __future__ import annotations
 

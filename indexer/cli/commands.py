@@ -279,10 +279,9 @@ def run_serve(settings: Settings, *, host: str, port: int, workers: int) -> None
             "a Milvus Lite file can be opened by one process only: use --workers 1, or set "
             "CORPUSMAP_MILVUS_URI to a Milvus server (see docker-compose.yml)"
         )
-    # The flags reach the app's own get_settings() through the environment.
-    os.environ["CORPUSMAP_DATA_DIR"] = str(settings.data_dir)
-    if settings.milvus_uri:
-        os.environ["CORPUSMAP_MILVUS_URI"] = settings.milvus_uri
+    # Every setting (env, .env and flags alike) reaches the app's own get_settings(),
+    # in this process and in each worker, through the environment.
+    os.environ.update(settings.to_environ())
     get_settings.cache_clear()  # the CLI read them before the flags were in the environment
     uvicorn.run("api.main:create_app", factory=True, host=host, port=port, workers=workers)
 

@@ -1,5 +1,5 @@
 """`corpusmap report`: write a collection's topic report as a folder of HTML pages.
-Registered on the app in `indexer.cli.main`."""
+Registered on the app in `indexer.cli.app`."""
 
 from __future__ import annotations
 

@@ -1,1 +1,1 @@
-"""indexer.evaluation."""
+"""`corpusmap eval` (retrieval on a BEIR folder) and `eval-topics` (topic quality)."""

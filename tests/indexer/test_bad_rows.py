@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from corpusmap.builds.publishing import open_published
 from corpusmap.config import Settings
-from indexer.cli.main import app
+from indexer.cli.app import app
 
 GOOD = [
     ("p1", "2015-01-02", "A bicycle frame made of carbon fibre tubes joined by lugs."),

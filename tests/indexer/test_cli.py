@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from indexer.cli.main import app
+from indexer.cli.app import app
 from tests.conftest import ClaimsIndex
 
 runner = CliRunner()

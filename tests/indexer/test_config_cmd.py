@@ -11,7 +11,7 @@ from pydantic import SecretStr
 from typer.testing import CliRunner
 
 from corpusmap.config import MASK, Settings, as_env_lines, get_settings, masked_settings
-from indexer.cli.main import app
+from indexer.cli.app import app
 
 runner = CliRunner()
 

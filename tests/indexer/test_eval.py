@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from indexer.cli.main import app
+from indexer.cli.app import app
 from indexer.evaluation.retrieval import load_qrels
 
 DOCS = {

@@ -74,7 +74,7 @@ def test_topic_words_hold_no_stop_words_and_labels_read(claims_index: ClaimsInde
 def test_eval_topics_prints_json_metrics(claims_index: ClaimsIndex):
     from typer.testing import CliRunner
 
-    from indexer.cli.main import app
+    from indexer.cli.app import app
 
     data_dir = str(claims_index.settings.data_dir)
     args = ["--data-dir", data_dir, "eval-topics", "claims", "--label-field", "cpc_section"]

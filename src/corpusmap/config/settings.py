@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -194,6 +195,27 @@ class Settings(BaseSettings):
                 f"Milvus Lite (builds live under data_dir), got {value!r}"
             )
         return value
+
+    def with_overrides(self, **overrides: Any) -> Settings:
+        """These settings with some fields replaced, validated like any other source
+        (`None` leaves a field as it is): a bad flag fails as a bad variable would."""
+        values = self.model_dump() | {k: v for k, v in overrides.items() if v is not None}
+        return type(self).model_validate(values)
+
+    def to_environ(self) -> dict[str, str]:
+        """Every set field as the `CORPUSMAP_*` variable that reads back to it, secrets
+        included: how a server hands these settings to worker processes."""
+        env = {}
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if value is None:
+                continue
+            if isinstance(value, SecretStr):
+                value = value.get_secret_value()
+            elif isinstance(value, list | dict | bool):
+                value = json.dumps(value)
+            env[f"CORPUSMAP_{name.upper()}"] = str(value)
+        return env
 
     def cache_dir(self) -> Path:
         """Where the embedding cache lives."""

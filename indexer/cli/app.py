@@ -10,9 +10,10 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from pydantic import ValidationError
 
 from corpusmap.config import DEFAULT_MODE, SearchMode, Settings, get_settings
-from corpusmap.errors import CorpusError, CorpusmapError
+from corpusmap.errors import ConfigError, CorpusError, CorpusmapError
 from indexer.cli import builds as cli_builds
 from indexer.cli import commands
 from indexer.cli import report as report_cmd
@@ -48,10 +49,7 @@ def configure(
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    overrides = {"data_dir": data_dir, "milvus_uri": milvus_uri}
-    ctx.obj = get_settings().model_copy(
-        update={k: v for k, v in overrides.items() if v is not None}
-    )
+    ctx.obj = _with(get_settings(), data_dir=data_dir, milvus_uri=milvus_uri)
 
 
 def _print_json(data: Any) -> None:
@@ -310,7 +308,14 @@ app.command(name="report")(report_cmd.report)
 
 
 def _with(settings: Settings, **overrides: Any) -> Settings:
-    return settings.model_copy(update={k: v for k, v in overrides.items() if v is not None})
+    """`settings` with the flags given, validated (a bad flag is a one-line error)."""
+    try:
+        return settings.with_overrides(**overrides)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(map(str, e['loc'])) or 'value'}: {e['msg']}" for e in exc.errors()
+        )
+        raise ConfigError(f"invalid option: {problems}") from None
 
 
 def main() -> None:
