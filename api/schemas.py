@@ -12,28 +12,15 @@ from api.request_models import FilterParams as FilterParams
 from api.request_models import SearchMode as SearchMode
 from api.request_models import SearchRequest as SearchRequest
 from api.request_models import TopicAssignRequest as TopicAssignRequest
+from corpusmap.config.defaults import ScoreKind
+from corpusmap.search.engine import SearchHit
+from corpusmap.search.engine import TopicFacet as CoreTopicFacet
+from corpusmap.store.catalog import CollectionSummary
 
-
-class Hit(BaseModel):
-    """One search result."""
-
-    id: str
-    score: float = Field(description="Cosine similarity to the query.")
-    title: str
-    snippet: str
-    date: str | None
-    cpc: list[str]
-    labels: list[str]
-    topic: int
-    topic_label: str | None
-
-
-class TopicFacet(BaseModel):
-    """How many of the hits fall in one topic."""
-
-    topic: int
-    label: str | None
-    count: int
+#: Search hits, topic facets and collection summaries are the core's dataclasses,
+#: served as they are (pydantic reads their fields and descriptions).
+Hit = SearchHit
+TopicFacet = CoreTopicFacet
 
 
 class SearchResponse(BaseModel):
@@ -41,20 +28,13 @@ class SearchResponse(BaseModel):
 
     collection: str
     query: str
-    mode: str
+    mode: SearchMode
+    score_kind: ScoreKind = Field(description="What every hit's `score` is in this mode.")
     hits: list[Hit]
     topics: list[TopicFacet] = Field(description="Topic facets of the hits, largest first.")
 
 
-class CollectionInfo(BaseModel):
-    """A collection and what it holds."""
-
-    name: str
-    documents: int
-    model: str
-    dimension: int
-    topics: int | None = Field(description="Topic count, None when topics were not fitted.")
-    outliers: int | None
+CollectionInfo = CollectionSummary
 
 
 class Keyword(BaseModel):

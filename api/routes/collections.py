@@ -14,8 +14,8 @@ from api.schemas import (
     Hit,
     SearchRequest,
     SearchResponse,
-    TopicFacet,
 )
+from corpusmap.config import SCORE_KINDS
 from corpusmap.documents import int_to_date
 from corpusmap.errors import DocumentNotFoundError
 from corpusmap.search.engine import (
@@ -48,14 +48,14 @@ def list_collections(stores: StoresDep) -> list[CollectionInfo]:
     infos = []
     for name in stores.collections():
         with stores.lease(name) as store:
-            infos.append(CollectionInfo(**vars(summarize_collection(store, name))))
+            infos.append(summarize_collection(store, name))
     return infos
 
 
 @router.get("/collections/{name}", tags=["collections"])
 def get_collection(name: str, store: StoreDep) -> CollectionInfo:
     """One collection."""
-    return CollectionInfo(**vars(summarize_collection(store, name)))
+    return summarize_collection(store, name)
 
 
 @router.post("/collections/{name}/search", tags=["search"])
@@ -83,8 +83,9 @@ def search(
         collection=name,
         query=request.query,
         mode=request.mode,
-        hits=[Hit(**vars(h)) for h in hits],
-        topics=[TopicFacet(**vars(f)) for f in topic_facets(hits)],
+        score_kind=SCORE_KINDS[request.mode],
+        hits=hits,
+        topics=topic_facets(hits),
     )
 
 
@@ -124,4 +125,4 @@ def similar(
         top_k=params.top_k,
         filters=params.filters(),
     )
-    return [Hit(**vars(h)) for h in hits]
+    return hits

@@ -13,7 +13,6 @@ from api.schemas import (
     BinWords,
     HierarchyLeaf,
     HierarchyNode,
-    Hit,
     Keyword,
     NearTopic,
     Topic,
@@ -166,7 +165,7 @@ def get_topic(name: str, topic_id: TopicId, store: StoreDep) -> TopicDetail:
     labels = {t.topic_id: t.label for t in summaries}
     rows = {r["id"]: r for r in store.get_documents(name, summary.representative_ids)}
     representatives = [
-        Hit(**vars(to_hit(rows[i], 1.0, labels))) for i in summary.representative_ids if i in rows
+        to_hit(rows[i], 0.0, labels, "none") for i in summary.representative_ids if i in rows
     ]
     return TopicDetail(
         **_topic(summary, total).model_dump(),
@@ -193,7 +192,7 @@ def topic_documents(
         total=summary.size,
         offset=offset,
         limit=limit,
-        documents=[Hit(**vars(to_hit(r, 1.0, labels))) for r in rows],
+        documents=[to_hit(r, 0.0, labels, "none") for r in rows],
     )
 
 

@@ -19,6 +19,9 @@ from indexer.cli import commands
 from indexer.cli import report as report_cmd
 from indexer.evaluation import topics as topic_eval
 
+#: Libraries whose INFO lines (devices, model paths, HTTP requests) show only with -v.
+LIBRARY_LOGGERS = ("sentence_transformers", "transformers", "httpx", "urllib3", "datasets")
+
 app = typer.Typer(
     name="corpusmap",
     help="Semantic search and topic modeling for document collections, on Milvus.\n\n"
@@ -49,6 +52,8 @@ def configure(
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    for name in LIBRARY_LOGGERS:  # their INFO lines say nothing a user acts on
+        logging.getLogger(name).setLevel(logging.DEBUG if verbose else logging.WARNING)
     ctx.obj = _with(get_settings(), data_dir=data_dir, milvus_uri=milvus_uri)
 
 

@@ -30,6 +30,8 @@ from corpusmap.store.catalog import summarize_collection
 from corpusmap.store.filters import SearchFilters
 from indexer.evaluation.retrieval import evaluate
 from indexer.pipeline.build import BuildRequest, run_build
+from indexer.reading.counting import expected_rows
+from indexer.reading.presets import FieldMapping
 from indexer.reading.sources import ReadReport, RowProblem, mapping_from_options, read_corpus
 
 log = logging.getLogger(__name__)
@@ -72,8 +74,8 @@ def _embedder(settings: Settings) -> Embedder:
     )
 
 
-def _read_options(options: IndexOptions, report: ReadReport) -> Iterator[Document]:
-    mapping = mapping_from_options(
+def _mapping(options: IndexOptions) -> FieldMapping:
+    return mapping_from_options(
         options.preset,
         options.id_field,
         options.text_fields,
@@ -83,7 +85,20 @@ def _read_options(options: IndexOptions, report: ReadReport) -> Iterator[Documen
         options.metadata_fields,
         options.encoding,
     )
+
+
+def _read_options(options: IndexOptions, report: ReadReport) -> Iterator[Document]:
+    mapping = _mapping(options)
     return read_corpus(options.sources, mapping, report, split=options.split, limit=options.limit)
+
+
+def _expected(options: IndexOptions) -> int | None:
+    """The corpus's rows counted beforehand (None for a hub dataset)."""
+    return expected_rows(options.sources, _mapping(options), limit=options.limit)
+
+
+def _plus(known: int | None, more: int | None) -> int | None:
+    return None if known is None or more is None else known + more
 
 
 def run_index(settings: Settings, options: IndexOptions) -> dict[str, Any]:
@@ -91,7 +106,9 @@ def run_index(settings: Settings, options: IndexOptions) -> dict[str, Any]:
     collection = options.collection or default_collection_name(options.sources[0], settings.model)
     report = ReadReport()
     docs = _read_options(options, report)
-    request = BuildRequest(collection, "index", docs, fit_topics=options.fit_topics)
+    request = BuildRequest(
+        collection, "index", docs, fit_topics=options.fit_topics, expected=_expected(options)
+    )
     summary = _build_reporting(settings, request, report)
     return summary
 
@@ -117,6 +134,7 @@ def run_add(settings: Settings, options: IndexOptions) -> dict[str, Any]:
         parent=parent,
         parent_partition=partition,
         added_ids=added,
+        expected=_plus(parent.documents, _expected(options)),
     )
     return {**_build_reporting(settings, request, report), "added_documents": len(added)}
 
@@ -157,7 +175,11 @@ def run_topics(settings: Settings, collection: str) -> dict[str, Any]:
     folder = registry.build_dir(parent.collection, parent.build_id)
     meta_model = str(parent.summary.get("model", settings.model))
     request = BuildRequest(
-        collection, "refit", read_snapshot(folder / SNAPSHOT_FILE), parent=parent
+        collection,
+        "refit",
+        read_snapshot(folder / SNAPSHOT_FILE),
+        parent=parent,
+        expected=parent.documents,
     )
     embedder = Embedder(
         meta_model, device=settings.device, batch_size=settings.batch_size, backend=settings.backend

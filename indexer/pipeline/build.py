@@ -55,6 +55,8 @@ class BuildRequest:
     parent: BuildInfo | None = None
     parent_partition: Partition | None = None
     added_ids: set[str] | None = None
+    #: How many documents `docs` holds, if known beforehand (the progress bar's total).
+    expected: int | None = None
 
 
 def run_build(settings: Settings, request: BuildRequest, embedder: Embedder) -> dict[str, Any]:
@@ -103,6 +105,7 @@ def _fill(
             chunk_size=settings.chunk_size,
             cache=cache,
             snapshot=snapshot,
+            expected=request.expected,
         )
         if loaded.documents == 0:
             raise CorpusError(f"no valid documents for {info.collection!r}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import logging
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -76,16 +76,20 @@ class ChunkEmbedder:
         self.embedded = 0
         self.cached = 0
 
-    def embed(self, chunk: Sequence[Document]) -> tuple[list[list[str]], np.ndarray]:
-        """Each document's passages, and their vectors stacked in the same order."""
+    def embed(
+        self, chunk: Sequence[Document], on_docs: Callable[[int], None] = lambda n: None
+    ) -> tuple[list[list[str]], np.ndarray]:
+        """Each document's passages, and their vectors stacked in the same order;
+        `on_docs(n)` hears of documents done as they are (cached ones at once)."""
         texts = self.splitter.split_many([d.text[: self.max_text_chars] for d in chunk])
         if self.cache is None:
-            return texts, self._encode(texts)
+            return texts, self._encode(texts, on_docs)
         ids = [d.id for d in chunk]
         hashes = [passages_hash(t) for t in texts]
         found = self.cache.get_many(ids, hashes)
         missing = [i for i, doc_id in enumerate(ids) if doc_id not in found]
-        fresh = self._encode([texts[i] for i in missing])
+        on_docs(len(chunk) - len(missing))
+        fresh = self._encode([texts[i] for i in missing], on_docs)
         split = np.cumsum([len(texts[i]) for i in missing])[:-1]
         fresh_parts = np.split(fresh, split) if missing else []
         # Committed before the insert: a run killed after this point embeds it never again.
@@ -94,12 +98,29 @@ class ChunkEmbedder:
         self.cached += len(chunk) - len(missing)
         return texts, np.concatenate([found[doc_id] for doc_id in ids])
 
-    def _encode(self, texts: Sequence[Sequence[str]]) -> np.ndarray:
+    def _encode(self, texts: Sequence[Sequence[str]], on_docs: Callable[[int], None]) -> np.ndarray:
         self.embedded += len(texts)
         flat = [p for parts in texts for p in parts]
         if not flat:
+            on_docs(len(texts))
             return np.zeros((0, self.embedder.dimension), dtype=np.float32)
-        return self.embedder.embed_documents(flat)
+        return self.embedder.embed_documents(
+            flat, on_batch=_DocCounter(len(texts), len(flat), on_docs)
+        )
+
+
+class _DocCounter:
+    """Turns passages embedded into documents done (in proportion), for a progress bar."""
+
+    def __init__(self, docs: int, passages: int, on_docs: Callable[[int], None]) -> None:
+        self.docs, self.passages, self.on_docs = docs, passages, on_docs
+        self.passages_done = self.docs_done = 0
+
+    def __call__(self, passages: int) -> None:
+        self.passages_done += passages
+        now = self.docs * self.passages_done // self.passages
+        self.on_docs(now - self.docs_done)
+        self.docs_done = now
 
 
 def load_documents(
@@ -114,12 +135,14 @@ def load_documents(
     chunk_size: int = CHUNK_SIZE,
     cache: EmbeddingCache | None = None,
     snapshot: SnapshotWriter | None = None,
+    expected: int | None = None,
 ) -> LoadResult:
     """Split, embed and insert documents chunk by chunk into a fresh collection.
 
     With `passages`, a text longer than the model's window becomes several
     passages, each embedded; otherwise the model truncates it. With a `cache`,
-    only documents it lacks are embedded; a `snapshot` records the rows.
+    only documents it lacks are embedded; a `snapshot` records the rows. The progress
+    bar moves per embedding batch, towards `expected` documents when that is known.
     """
     meta = CollectionMeta(model=embedder.name, dimension=embedder.dimension)
     store.create_collection(collection, meta, replace=True)
@@ -131,16 +154,17 @@ def load_documents(
     pending: Future[int] | None = None
     with (
         ThreadPoolExecutor(max_workers=1, thread_name_prefix="milvus-insert") as inserter,
-        tqdm(desc=f"embed+load {collection}", unit="doc", disable=not progress) as bar,
+        tqdm(
+            desc=f"embed+load {collection}", unit="doc", total=expected, disable=not progress
+        ) as bar,
     ):
         for chunk in _chunks(docs, chunk_size):
-            texts, vectors = chunks.embed(chunk)
+            texts, vectors = chunks.embed(chunk, lambda n: bar.update(n) and None)
             if pending is not None:
                 total += pending.result()
             pending = inserter.submit(store.insert_documents, collection, chunk, texts, vectors)
             if snapshot is not None:
                 snapshot.write(chunk)
-            bar.update(len(chunk))
         if pending is not None:
             total += pending.result()
     return LoadResult(

@@ -7,7 +7,7 @@ command line take the enums, so a mode or fusion method is spelled in one place.
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Final
+from typing import Final, Literal
 
 
 class SearchMode(StrEnum):
@@ -34,14 +34,17 @@ class Backend(StrEnum):
     ONNX_INT8 = "onnx-int8"
 
 
+#: What a hit's `score` is: a cosine similarity, a BM25 score, a fused score, or none
+#: (a document listed, not searched for: a topic's documents).
+ScoreKind = Literal["cosine", "bm25", "fused", "none"]
 #: What a hit's `score` is in each search mode (the `score_kind` of responses).
-SCORE_KINDS: Final = {
+SCORE_KINDS: Final[dict[SearchMode, ScoreKind]] = {
     SearchMode.DENSE: "cosine",
     SearchMode.KEYWORD: "bm25",
     SearchMode.HYBRID: "fused",
 }
 #: The score of more-like-this (`similar`): a dense search from a document's vector.
-SIMILAR_SCORE_KIND: Final = SCORE_KINDS[SearchMode.DENSE]
+SIMILAR_SCORE_KIND: Final[ScoreKind] = "cosine"
 
 DEFAULT_MODE: Final = SearchMode.HYBRID
 DEFAULT_FUSION: Final = FusionMethod.AGREEMENT
@@ -65,5 +68,7 @@ TOPIC_SAMPLE_SIZE: Final = 50_000
 DEFAULT_SEED: Final = 42
 #: URI schemes of a Milvus server; any other `milvus_uri` is refused.
 SERVER_SCHEMES: Final = ("http://", "https://", "tcp://")
-#: Seconds to wait for a Milvus Lite file's server to accept connections.
+#: Seconds to wait for a Milvus Lite file's server to accept connections. pymilvus
+#: waits 10 s, which a loaded 2-core machine has exceeded while the server it had just
+#: started was opening its file; servers keep pymilvus' default.
 LITE_CONNECT_TIMEOUT_S: Final = 60.0

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -89,14 +89,24 @@ class Embedder:
         """Tokens of text that fit the model's window, its special tokens aside."""
         return self.max_seq_length - 2
 
-    def embed_documents(self, texts: Sequence[str], *, progress: bool = False) -> Vectors:
-        """Embed documents (for the index); `progress` shows a bar for long inputs."""
+    def embed_documents(
+        self,
+        texts: Sequence[str],
+        *,
+        progress: bool = False,
+        on_batch: Callable[[int], None] | None = None,
+    ) -> Vectors:
+        """Embed documents (for the index); `progress` shows a bar for long inputs, and
+        `on_batch(n)` is told of each batch of `n` texts done (a caller's own bar)."""
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         if self._onnx is not None:
-            return self._onnx.encode(texts, "document")
+            return self._onnx.encode(texts, "document", on_batch)
         if self.processes > 1 and len(texts) >= self.processes * self.batch_size:
-            return self._embed_pooled(texts, progress)
+            vectors = self._embed_pooled(texts, progress)
+            if on_batch is not None:
+                on_batch(len(texts))
+            return vectors
         lengths = self._token_counts(texts)
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
         batches = list(length_sorted_batches(lengths, self.batch_size))
@@ -109,6 +119,8 @@ class Embedder:
                 convert_to_numpy=True,
                 show_progress_bar=False,
             )
+            if on_batch is not None:
+                on_batch(len(batch))
         return out
 
     def _token_counts(self, texts: Sequence[str]) -> list[int]:

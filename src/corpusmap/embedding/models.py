@@ -66,6 +66,10 @@ def _hub_reachable() -> bool:
 def load_sentence_transformer(target: str, device: str | None) -> Any:
     """Load from a folder or the local hub cache, reaching the hub only if it answers."""
     from sentence_transformers import SentenceTransformer
+    from transformers.utils import logging as transformers_logging
+
+    if not log.isEnabledFor(logging.DEBUG):  # "Loading weights" bars only when debugging
+        transformers_logging.disable_progress_bar()
 
     if Path(target).is_dir():
         return SentenceTransformer(target, device=device)

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
-from corpusmap.config import DEFAULT_MODE
+from pydantic import Field
+
+from corpusmap.config import DEFAULT_MODE, SCORE_KINDS, SIMILAR_SCORE_KIND, SearchMode
+from corpusmap.config.defaults import ScoreKind
 from corpusmap.documents import int_to_date
 from corpusmap.embedding.embedder import EmbedderPool
 from corpusmap.errors import DocumentNotFoundError
@@ -29,10 +32,18 @@ class TopicFacet:
 
 @dataclass(frozen=True)
 class SearchHit:
-    """A document found by a search, as shown to a user."""
+    """A document found by a search, as shown to a user (and served by the API as is)."""
 
     id: str
-    score: float
+    score: Annotated[
+        float,
+        Field(
+            description="What `score_kind` says: cosine similarity to the query (dense, "
+            "more-like-this), a BM25 score (keyword: unbounded, comparable within one "
+            "search only) or a fused score (hybrid); higher is better in every mode."
+        ),
+    ]
+    score_kind: Annotated[ScoreKind, Field(description="cosine, bm25, fused or none.")]
     title: str
     snippet: str
     date: str | None
@@ -63,13 +74,16 @@ def _read_labels(store: MilvusStore, collection: str) -> dict[int, str]:
     return {t.topic_id: t.label for t in topics.list_topics(collection)}
 
 
-def to_hit(fields: dict[str, Any], score: float, labels: dict[int, str]) -> SearchHit:
+def to_hit(
+    fields: dict[str, Any], score: float, labels: dict[int, str], score_kind: ScoreKind
+) -> SearchHit:
     """A user-facing hit from the stored fields of a document."""
     day = int_to_date(int(fields["date"]))
     topic = int(fields["topic"])
     return SearchHit(
         id=str(fields["id"]),
         score=round(score, 6),
+        score_kind=score_kind,
         title=str(fields["title"]),
         snippet=snippet(str(fields["text"])),
         date=day.isoformat() if day else None,
@@ -110,7 +124,8 @@ def search_collection(
         fusion=fusion,
     )
     labels = topic_labels(store, collection)
-    return [to_hit(h.fields, h.score, labels) for h in hits]
+    kind = SCORE_KINDS[SearchMode(mode)]
+    return [to_hit(h.fields, h.score, labels, kind) for h in hits]
 
 
 def similar_documents(
@@ -129,7 +144,7 @@ def similar_documents(
     expression = " and ".join(c for c in clauses if c)
     hits = store.search(collection, vector=vector, top_k=top_k, expression=expression)
     labels = topic_labels(store, collection)
-    return [to_hit(h.fields, h.score, labels) for h in hits]
+    return [to_hit(h.fields, h.score, labels, SIMILAR_SCORE_KIND) for h in hits]
 
 
 def topic_facets(hits: list[SearchHit]) -> list[TopicFacet]:

@@ -23,12 +23,14 @@ import numpy.typing as npt
 from pymilvus import MilvusClient, MilvusException
 
 from corpusmap.config import SearchMode
+from corpusmap.config.defaults import LITE_CONNECT_TIMEOUT_S
 from corpusmap.documents import Document, Hit
 from corpusmap.embedding.batching import unit_mean
 from corpusmap.errors import CollectionNotFoundError, StoreError
 from corpusmap.store.cache import StoreCache, WatchedClient
 from corpusmap.store.filters import doc_ids_filter
 from corpusmap.store.passages import passage_rows, search_documents
+from corpusmap.store.quiet import LITE_GRPC_OPTIONS, quiet_milvus_libraries
 from corpusmap.store.schema import (
     DOCUMENT_FIELDS,
     TOPICS_SUFFIX,
@@ -41,6 +43,7 @@ from corpusmap.store.schema import (
 )
 
 log = logging.getLogger(__name__)
+quiet_milvus_libraries()
 
 # Stores open per Milvus Lite file in this process. pymilvus 2.6 never stops the
 # embedded server it starts for a file, so the file stays locked against other
@@ -48,10 +51,6 @@ log = logging.getLogger(__name__)
 _LITE_OPEN: Counter[str] = Counter()
 _LITE_LOCK = threading.Lock()
 _LITE_CACHES: dict[str, StoreCache] = {}  # per Lite file, while a store has it open
-#: Seconds to wait for a Milvus Lite file's server to accept connections. pymilvus
-#: waits 10 s, which a loaded 2-core machine has exceeded while the server it had
-#: just started was opening its file (a `make bench` run); servers keep that default.
-LITE_CONNECT_TIMEOUT_S = 60.0
 _ANNS = {"dense": ("vector", "COSINE"), "keyword": ("sparse", "BM25")}
 T = TypeVar("T")
 
@@ -91,6 +90,7 @@ class MilvusStore:
                 token=token,
                 on_write=self._written,
                 timeout=LITE_CONNECT_TIMEOUT_S if self._lite_path else None,
+                grpc_options=LITE_GRPC_OPTIONS if self._lite_path else {},
             )
         except MilvusException as exc:
             raise StoreError(f"cannot open Milvus at {uri!r}: {exc.message}") from exc

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -47,8 +47,14 @@ class OnnxEncoder:
             str(self.path), options, providers=["CPUExecutionProvider"]
         )
 
-    def encode(self, texts: Sequence[str], kind: Literal["document", "query"]) -> Vectors:
-        """L2-normalised float32 vectors of `texts`, with the model's prompt for `kind`."""
+    def encode(
+        self,
+        texts: Sequence[str],
+        kind: Literal["document", "query"],
+        on_batch: Callable[[int], None] | None = None,
+    ) -> Vectors:
+        """L2-normalised float32 vectors of `texts`, with the model's prompt for `kind`;
+        `on_batch(n)` is told of each batch of `n` texts done."""
         prompt = self._prompts.get(kind, "")
         inputs = [prompt + t for t in texts]
         if self._lower:
@@ -61,6 +67,8 @@ class OnnxEncoder:
         out = np.zeros((len(ids), self.dimension), dtype=np.float32)
         for batch in self._batches([len(x) for x in ids]):
             out[batch] = self._session.run(None, self._feed(batch, ids, types))[0]
+            if on_batch is not None:
+                on_batch(len(batch))
         return out
 
     def _batches(self, lengths: list[int]) -> Iterator[npt.NDArray[np.intp]]:
