@@ -118,7 +118,12 @@ def _graph() -> dict[str, set[str]]:
 def import_cycles() -> list[list[str]]:
     """Circles of eager imports between the core's modules (Tarjan's strongly connected
     components of more than one module)."""
-    graph, index, low, stack, on, cycles = _graph(), {}, {}, [], set(), []
+    graph = _graph()
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on: set[str] = set()
+    cycles: list[list[str]] = []
     sys.setrecursionlimit(10_000)
 
     def visit(node: str) -> None:

@@ -11,7 +11,7 @@ import numpy as np
 import numpy.typing as npt
 
 from corpusmap.embedding.batching import Vectors, length_sorted_batches
-from corpusmap.embedding.onnx.export import input_names, ensure_export
+from corpusmap.embedding.onnx.export import ensure_export, input_names
 
 log = logging.getLogger(__name__)
 
