@@ -100,4 +100,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(ops.router)
     if settings.admin_endpoints:
         app.include_router(admin.router)
+    app.mount(reports.STATIC_URL, reports.static_app(), name="static")
     return app

@@ -9,7 +9,7 @@ import time
 from fastapi import FastAPI
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.middleware.cors import CORSMiddleware
-from starlette.routing import compile_path
+from starlette.routing import Mount, compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.limits import BodySizeLimitMiddleware, RateLimitMiddleware
@@ -30,8 +30,8 @@ class RouteTemplates:
 
     FastAPI records the route it ran for its API routes only; for the rest (the
     OpenAPI document, the docs pages) and for requests refused before routing
-    (413, 429) the template is found here, from the OpenAPI paths and the app's
-    plain routes, compiled once on first use.
+    (413, 429) the template is found here, from the OpenAPI paths, the app's
+    plain routes and its mounts, compiled once on first use.
     """
 
     def __init__(self, app: FastAPI) -> None:
@@ -46,6 +46,8 @@ class RouteTemplates:
                 log.warning("no OpenAPI paths for metrics labels", exc_info=True)
                 paths = []
             paths += [p for r in self.app.routes if isinstance(p := getattr(r, "path", None), str)]
+            # A mount (the static files) answers every path under it: one template.
+            paths += [f"{r.path}/{{path:path}}" for r in self.app.routes if isinstance(r, Mount)]
             self._compiled = [(compile_path(p)[0], p) for p in paths]
         return self._compiled
 

@@ -174,13 +174,20 @@ def test_served_report_renders_offline_and_links_topics_to_documents(
     response = page.goto(f"{server}/collections/claims/report", wait_until="load")
     assert response is not None and response.status == 200
     assert_charts_rendered(page, topics)
+    assert_styled(page)
     scripts = [u for u in seen.requests if ".js" in u]
     assert [u.split("?")[0] for u in scripts] == [
         f"{server}/collections/claims/report/plotly.min.js"  # served by the API, once
     ]
+    assert f"{server}/static/corpusmap.css" in seen.requests  # the stylesheet, from the API
     follow_topic_to_document(page, topics[0]["id"], f"{server}/collections/claims/report/topics/")
     assert seen.errors == [] and seen.refused == []
     page.close()
+
+
+def assert_styled(page: Any) -> None:
+    """The page has corpusmap.css applied (its body is at most 72rem wide)."""
+    assert page.evaluate("getComputedStyle(document.body).maxWidth") == "1152px"
 
 
 def follow_topic_to_document(page: Any, topic: int, topic_url: str) -> None:
@@ -193,6 +200,7 @@ def follow_topic_to_document(page: Any, topic: int, topic_url: str) -> None:
         f"{topic}.html",
     )
     assert page.locator("h1").inner_text().startswith(f"Topic {topic}: ")
+    assert_styled(page)
     page.wait_for_selector("#chart-trend.js-plotly-plot svg.main-svg")
     assert page.locator("#chart-trend .scatterlayer .point").count() >= 2
     link = page.locator("p.doc a").first
@@ -212,6 +220,7 @@ def test_written_report_file_renders_with_no_network(browser: Any, claims_index:
     topics = [{"id": int(r.get_attribute("id")[4:])} for r in rows.all()]
     assert len(topics) >= 5
     assert_charts_rendered(page, topics)
+    assert_styled(page)  # the stylesheet is inlined: the page is the only request
     assert seen.errors == [] and seen.refused == [] and seen.requests == [path.as_uri()]
     page.close()
 
@@ -230,7 +239,9 @@ def test_report_folder_renders_from_disk_with_no_network(
     topics = [{"id": int(r.get_attribute("id")[4:])} for r in rows.all()]
     assert len(topics) >= 5
     assert_charts_rendered(page, topics)
-    assert seen.requests == [index.as_uri(), (tmp_path / "plotly.min.js").as_uri()]
+    assert_styled(page)
+    local = [index, tmp_path / "corpusmap.css", tmp_path / "plotly.min.js"]
+    assert sorted(seen.requests) == sorted(p.as_uri() for p in local)
     follow_topic_to_document(page, topics[1]["id"], (tmp_path / "topics").as_uri() + "/")
     assert all(u.startswith("file://") for u in seen.requests[:-1])  # the document: the API
     assert seen.errors == [] and seen.refused == []

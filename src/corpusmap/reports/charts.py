@@ -1,9 +1,9 @@
-"""Plotly charts of the topic report, as HTML fragments; plotly.js inlined or local.
+"""Plotly charts of the topic report, as `Markup` for the templates; plotly.js local.
 
-No chart fetches anything from elsewhere: `plotly_script` inlines the plotly.js bundle
-that ships with the plotly package (the one-page report), `plotly_src` loads the same
-bundle from a path beside the pages (the report folder, the API), and each chart is
-a div plus the call that draws it.
+No chart fetches anything from elsewhere: the templates inline the plotly.js bundle
+that ships with the plotly package (`plotly_bundle`, the one-page report) or load the
+same bundle from a path beside the pages (the report folder, the API), and each chart
+is a div plus the call that draws it, from plotly's `to_html(full_html=False)`.
 Corpus strings are HTML-escaped before they reach a chart, because plotly reads
 text as a small subset of HTML (a class named "<b>x</b>" would otherwise turn bold).
 """
@@ -15,6 +15,8 @@ import html
 import math
 from collections.abc import Mapping, Sequence
 from typing import Any
+
+from markupsafe import Markup
 
 from corpusmap.store.topic_store import OUTLIER_TOPIC, TopicSummary
 from corpusmap.topics.breakdowns import CLASS_FIELD_NAMES, TopicsByClass
@@ -45,32 +47,23 @@ def plotly_version() -> str:
     return str(get_plotlyjs_version())
 
 
-def plotly_script() -> str:
-    """A script element holding the whole plotly.js bundle (no CDN, works offline)."""
-    return f'<script type="text/javascript">{plotly_bundle()}</script>'
-
-
-def plotly_src(src: str) -> str:
-    """A script element loading the plotly.js bundle from `src`, a local or relative path."""
-    return f'<script type="text/javascript" charset="utf-8" src="{html.escape(src)}"></script>'
-
-
 def topic_name(topic: TopicSummary, width: int = 40) -> str:
     """'id: label', cut to `width` characters, escaped for plotly's text markup."""
     name = f"{topic.topic_id}: {topic.label}"
     return html.escape(name if len(name) <= width else name[: width - 1] + "…")
 
 
-def _div(figure: Any, div_id: str, height: int) -> str:
+def _div(figure: Any, div_id: str, height: int) -> Markup:
+    """The chart's div and script, from plotly (which escapes the data it embeds)."""
     figure.update_layout(
         template="plotly_white", height=height, margin={"l": 10, "r": 10, "t": 30, "b": 10}
     )
-    return str(
+    return Markup(
         figure.to_html(full_html=False, include_plotlyjs=False, div_id=div_id, config=_CONFIG)
     )
 
 
-def sizes_chart(topics: Sequence[TopicSummary]) -> str:
+def sizes_chart(topics: Sequence[TopicSummary]) -> Markup:
     """Documents per topic, largest on top, the outlier topic in grey."""
     import plotly.graph_objects as go
 
@@ -87,7 +80,7 @@ def sizes_chart(topics: Sequence[TopicSummary]) -> str:
     return _div(figure, "chart-sizes", max(300, 22 * len(topics) + 80))
 
 
-def trends_chart(view: TopicsOverTime, topics: Sequence[TopicSummary]) -> str:
+def trends_chart(view: TopicsOverTime, topics: Sequence[TopicSummary]) -> Markup:
     """Documents per topic per time bin, one line per topic (the largest shown first)."""
     import plotly.graph_objects as go
 
@@ -107,7 +100,7 @@ def trends_chart(view: TopicsOverTime, topics: Sequence[TopicSummary]) -> str:
     return _div(figure, "chart-trends", 420)
 
 
-def classes_chart(by_class: TopicsByClass, topics: Sequence[TopicSummary]) -> str:
+def classes_chart(by_class: TopicsByClass, topics: Sequence[TopicSummary]) -> Markup:
     """Heatmap of each topic's share of documents in each class (the most used classes)."""
     import plotly.graph_objects as go
 
@@ -135,7 +128,7 @@ def classes_chart(by_class: TopicsByClass, topics: Sequence[TopicSummary]) -> st
     return _div(figure, "chart-classes", max(320, 24 * len(rows) + 120))
 
 
-def map_chart(topics: Sequence[TopicSummary], coords: Mapping[int, tuple[float, float]]) -> str:
+def map_chart(topics: Sequence[TopicSummary], coords: Mapping[int, tuple[float, float]]) -> Markup:
     """Intertopic map: topic centroids on their two principal axes, area by size."""
     import plotly.graph_objects as go
 
@@ -186,7 +179,7 @@ def dendrogram_lines(
     return xs, ys, leaves
 
 
-def hierarchy_chart(tree: Mapping[str, Any], topics: Sequence[TopicSummary]) -> str:
+def hierarchy_chart(tree: Mapping[str, Any], topics: Sequence[TopicSummary]) -> Markup:
     """Dendrogram of the topic hierarchy: topics merge left to right by cosine distance."""
     import plotly.graph_objects as go
 
@@ -206,7 +199,7 @@ def hierarchy_chart(tree: Mapping[str, Any], topics: Sequence[TopicSummary]) -> 
     return _div(figure, "chart-hierarchy", max(300, 22 * len(leaves) + 80))
 
 
-def document_map_chart(points: DocumentMap, topics: Sequence[TopicSummary]) -> str:
+def document_map_chart(points: DocumentMap, topics: Sequence[TopicSummary]) -> Markup:
     """The sampled documents in 2-D, one WebGL trace per topic (click the legend to hide
     one); hover shows a document's title (its id if untitled), id and topic."""
     import plotly.colors
@@ -243,7 +236,7 @@ def document_map_chart(points: DocumentMap, topics: Sequence[TopicSummary]) -> s
     return _div(figure, "chart-docmap", 560)
 
 
-def topic_trend_chart(view: TopicsOverTime, topic: TopicSummary) -> str:
+def topic_trend_chart(view: TopicsOverTime, topic: TopicSummary) -> Markup:
     """One topic's documents per time bin."""
     import plotly.graph_objects as go
 

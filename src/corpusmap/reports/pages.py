@@ -5,12 +5,15 @@
     index.html          the overview; its topic table links to topics/<id>.html
     topics/<id>.html    a page per topic (the outlier topic -1 included)
     plotly.min.js       the plotly.js bundle of the installed plotly package, once
+    corpusmap.css       the stylesheet (`static/` of this package)
 
-Pages load plotly.js with a relative `<script src>`, so the folder can be moved or
-zipped whole. The API serves the same pages (`served_links`): the overview at
-`/collections/{name}/report`, topic pages under `.../report/topics/{id}` and the
-bundle at `.../report/plotly.min.js`, with absolute paths (as its document links
-are) so that no page depends on a trailing slash. Only the links differ.
+Pages load plotly.js and the stylesheet by relative paths, so the folder can be moved
+or zipped whole. The API serves the same pages (`served_links`): the overview at
+`/collections/{name}/report`, topic pages under `.../report/topics/{id}`, the
+bundle at `.../report/plotly.min.js` and the stylesheet under `/static`, with
+absolute paths (as its document links are) so that no page depends on a trailing
+slash. Only the links differ. The pages are the templates `overview_page.html` and
+`topic_page.html`; every id in a link is percent-encoded.
 """
 
 from __future__ import annotations
@@ -22,8 +25,9 @@ from typing import Any
 from corpusmap.errors import TopicNotFoundError
 from corpusmap.reports import charts
 from corpusmap.reports.data import ReportData, collect_report_data
-from corpusmap.reports.render import OVERVIEW_NAV, overview, page, topic_details, trend
-from corpusmap.reports.tables import e, sparkline
+from corpusmap.reports.render import OVERVIEW_NAV, overview_context
+from corpusmap.reports.tables import topic_view
+from corpusmap.reports.templating import STYLESHEET, NavLink, render, with_id, write_static
 from corpusmap.store.milvus import MilvusStore
 from corpusmap.store.topic_store import TopicSummary
 
@@ -41,14 +45,16 @@ class ReportLinks:
     plotly_from_overview: str
     plotly_from_topic: str
     document: str  # a document view
+    stylesheet_from_overview: str
+    stylesheet_from_topic: str
 
     def topic_href(self, topic_id: int) -> str:
         """A topic page's address from the overview."""
-        return self.topic.format(id=topic_id)
+        return with_id(self.topic, topic_id)
 
     def sibling_href(self, topic_id: int) -> str:
         """A topic page's address from another topic page."""
-        return self.sibling.format(id=topic_id)
+        return with_id(self.sibling, topic_id)
 
 
 def folder_links(document_url: str) -> ReportLinks:
@@ -60,15 +66,19 @@ def folder_links(document_url: str) -> ReportLinks:
         plotly_from_overview=PLOTLY_FILE,
         plotly_from_topic=f"../{PLOTLY_FILE}",
         document=document_url,
+        stylesheet_from_overview=STYLESHEET,
+        stylesheet_from_topic=f"../{STYLESHEET}",
     )
 
 
-def served_links(base: str, document_url: str) -> ReportLinks:
-    """Links between the pages the API serves under `base` (the overview's path); the
-    bundle's address carries the plotly.js version, so it can be cached for good."""
+def served_links(base: str, document_url: str, static: str) -> ReportLinks:
+    """Links between the pages the API serves under `base` (the overview's path, its
+    parts percent-encoded), the stylesheet under `static`; the bundle's address
+    carries the plotly.js version, so it can be cached for good."""
     bundle = f"{base}/{PLOTLY_FILE}?v={charts.plotly_version()}"
     topic = f"{base}/{TOPICS_DIR}/{{id}}"
-    return ReportLinks(base, topic, topic, bundle, bundle, document_url)
+    css = f"{static}/{STYLESHEET}"
+    return ReportLinks(base, topic, topic, bundle, bundle, document_url, css, css)
 
 
 def cached_report_data(store: MilvusStore, collection: str) -> ReportData:
@@ -79,32 +89,25 @@ def cached_report_data(store: MilvusStore, collection: str) -> ReportData:
 
 def render_overview_page(data: ReportData, links: ReportLinks) -> str:
     """The overview page: its topic table and tables link to the topic pages."""
-    body = f"<nav>{OVERVIEW_NAV}</nav>{overview(data, links.topic_href)}"
-    head = charts.plotly_src(links.plotly_from_overview)
-    return page(f"Topics of {data.collection}", head, body)
+    return render(
+        "overview_page.html",
+        **overview_context(data, links.topic_href),
+        nav_links=OVERVIEW_NAV,
+        stylesheet_href=links.stylesheet_from_overview,
+        plotly_src=links.plotly_from_overview,
+    )
 
 
-def _topic_nav(data: ReportData, topic: TopicSummary, links: ReportLinks) -> str:
+def topic_nav(data: ReportData, topic: TopicSummary, links: ReportLinks) -> list[NavLink]:
     """Links to the overview and to the topics before and after this one in the table."""
     order = [t.topic_id for t in data.topics]
     at = order.index(topic.topic_id)
-    parts = [f"<a href='{e(links.overview)}'>All topics</a>"]
+    nav = [NavLink(links.overview, "All topics")]
     if at > 0:
-        parts.append(f"<a href='{e(links.sibling_href(order[at - 1]))}'>Previous topic</a>")
+        nav.append(NavLink(links.sibling_href(order[at - 1]), "Previous topic"))
     if at + 1 < len(order):
-        parts.append(f"<a href='{e(links.sibling_href(order[at + 1]))}'>Next topic</a>")
-    return f"<nav>{''.join(parts)}</nav>"
-
-
-def _trend_section(data: ReportData, topic: TopicSummary) -> str:
-    view = data.over_time
-    if not view or not view.bins:
-        return ""
-    note = f"Documents of this topic per {view.interval}; undated ones left out."
-    return (
-        f"<section id='trend'><h2>Trend</h2><p class='muted'>{e(note)}</p>"
-        f"<div class='chart'>{charts.topic_trend_chart(view, topic)}</div></section>"
-    )
+        nav.append(NavLink(links.sibling_href(order[at + 1]), "Next topic"))
+    return nav
 
 
 def render_topic_page(data: ReportData, topic_id: int, links: ReportLinks) -> str:
@@ -114,16 +117,19 @@ def render_topic_page(data: ReportData, topic_id: int, links: ReportLinks) -> st
     if topic is None:
         raise TopicNotFoundError(f"collection {data.collection!r} has no topic {topic_id}")
     total = sum(t.size for t in data.topics)
-    share = topic.size / total if total else 0.0
-    body = (
-        f"{_topic_nav(data, topic, links)}<h1 id='topic-{topic.topic_id}'>Topic "
-        f"{topic.topic_id}: {e(topic.label)}</h1><p>{topic.size} documents ({share:.1%} of "
-        f"{e(data.collection)}) {sparkline(trend(data, topic.topic_id))}</p>"
-        f"{_trend_section(data, topic)}"
-        f"{topic_details(topic, data, links.document, links.sibling_href, level=2)}"
+    view = data.over_time
+    return render(
+        "topic_page.html",
+        data=data,
+        view=topic_view(topic, data),
+        share=topic.size / total if total else 0.0,
+        trend_chart=charts.topic_trend_chart(view, topic) if view and view.bins else None,
+        href=links.sibling_href,
+        document_url=links.document,
+        nav_links=topic_nav(data, topic, links),
+        stylesheet_href=links.stylesheet_from_topic,
+        plotly_src=links.plotly_from_topic,
     )
-    head = charts.plotly_src(links.plotly_from_topic)
-    return page(f"Topic {topic.topic_id}: {topic.label} ({data.collection})", head, body)
 
 
 def write_report_folder(data: ReportData, folder: Path, *, document_url: str) -> dict[str, Any]:
@@ -133,6 +139,7 @@ def write_report_folder(data: ReportData, folder: Path, *, document_url: str) ->
     pages = folder / TOPICS_DIR
     pages.mkdir(parents=True, exist_ok=True)
     (folder / PLOTLY_FILE).write_text(charts.plotly_bundle(), encoding="utf-8")
+    write_static(folder)
     written = set()
     for topic in data.topics:
         path = pages / f"{topic.topic_id}.html"
