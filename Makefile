@@ -15,7 +15,7 @@ MILVUS_SERVER_LITE := 3.2.2
 MILVUS_SERVER_PYMILVUS := 3.0.2
 MILVUS_SERVER_STAMP := $(MILVUS_SERVER_VENV)/.installed-milvus-lite-$(MILVUS_SERVER_LITE)
 
-.PHONY: install lint typecheck test test-slow demo demo-index serve bench clean milvus-server-venv
+.PHONY: install lint typecheck test test-slow demo demo-index serve bench docs clean milvus-server-venv
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -75,6 +75,11 @@ demo: demo-index
 
 bench: install
 	$(BIN)/python -m bench.run_all
+
+# docs/benchmarks.md (from bench/results/*.json) and docs/configuration.md (from Settings);
+# tests/test_docs.py fails when they are out of date.
+docs: install
+	$(BIN)/python -m bench.docs
 
 clean:
 	rm -rf $(VENV) $(MILVUS_SERVER_VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -34,7 +34,8 @@ class Settings(BaseSettings):
 
     data_dir: Path = Field(
         default=Path("data"),
-        description="Folder for the Milvus Lite file, topic models and reports.",
+        description="Folder for the builds (builds/<collection>/<build>/: the Milvus Lite "
+        "file, documents, topics, topic model and report) and the embedding cache (cache/).",
     )
     milvus_uri: str = Field(
         default="",
@@ -53,8 +54,8 @@ class Settings(BaseSettings):
         default=None,
         ge=1,
         le=4096,
-        description="Embedding batch size; default 16 on the CPU (the fastest there, "
-        "bench.encoding), 64 on a GPU.",
+        description="Embedding batch size; default 16 on the CPU (the fastest measured: "
+        "docs/benchmarks.md), 64 on a GPU.",
     )
     backend: Backend = Field(
         default=DEFAULT_BACKEND,
@@ -75,7 +76,8 @@ class Settings(BaseSettings):
         default=INSERT_BATCH_SIZE,
         ge=1,
         le=5000,
-        description="Rows per Milvus insert (Lite collapses at 5,000; 500-2,000 is fast).",
+        description="Rows per Milvus insert (Milvus Lite slows down sharply with large "
+        "inserts, hence the cap).",
     )
     max_text_chars: int = Field(
         default=MAX_TEXT_CHARS, ge=100, description="Text kept per document in Milvus (chars)."
