@@ -28,9 +28,7 @@ def build_services(settings: Settings) -> Services:
     """Open every published build and load their models, so the first query is not slow."""
     stores = PublishedStores(settings)
     stores.refresh()
-    embedders = EmbedderPool(
-        device=settings.device, batch_size=settings.batch_size, backend=settings.backend
-    )
+    embedders = EmbedderPool.from_settings(settings)
     models = set()
     for name in stores.collections():
         with stores.lease(name) as store:

@@ -65,13 +65,7 @@ def default_collection_name(source: str, model: str) -> str:
 
 
 def _embedder(settings: Settings) -> Embedder:
-    return Embedder(
-        settings.model,
-        device=settings.device,
-        batch_size=settings.batch_size,
-        backend=settings.backend,
-        processes=settings.embed_processes,
-    )
+    return Embedder.from_settings(settings)
 
 
 def _mapping(options: IndexOptions) -> FieldMapping:
@@ -181,9 +175,7 @@ def run_topics(settings: Settings, collection: str) -> dict[str, Any]:
         parent=parent,
         expected=parent.documents,
     )
-    embedder = Embedder(
-        meta_model, device=settings.device, batch_size=settings.batch_size, backend=settings.backend
-    )
+    embedder = Embedder.from_settings(settings, meta_model)
     summary = run_build(settings, request, embedder)
     if summary["embedded"]:
         log.warning("the refit embedded %d documents missing from the cache", summary["embedded"])
@@ -255,9 +247,7 @@ def run_search(
         cpc=tuple(cpc),
         labels=tuple(labels or ()),
     )
-    pool = EmbedderPool(
-        device=settings.device, batch_size=settings.batch_size, backend=settings.backend
-    )
+    pool = EmbedderPool.from_settings(settings)
     with open_published(settings, collection) as (store, name):
         if like is not None:
             return similar_documents(store, name, like, top_k=top_k, filters=filters)
@@ -328,9 +318,7 @@ def run_eval(
             fit_topics=False,
         )
         run_index(settings, options)
-    pool = EmbedderPool(
-        device=settings.device, batch_size=settings.batch_size, backend=settings.backend
-    )
+    pool = EmbedderPool.from_settings(settings)
     with open_published(settings, name) as (store, physical):
         results = evaluate(
             store,

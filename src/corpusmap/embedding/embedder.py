@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from tqdm import tqdm
 
-from corpusmap.config import CPU_BATCH_SIZE, GPU_BATCH_SIZE
+from corpusmap.config import CPU_BATCH_SIZE, GPU_BATCH_SIZE, Settings
 from corpusmap.embedding.batching import Vectors, length_sorted_batches
 from corpusmap.embedding.models import load_sentence_transformer, resolve_model
 from corpusmap.errors import ModelLoadError
@@ -78,6 +78,18 @@ class Embedder:
             from corpusmap.embedding.onnx import OnnxEncoder
 
             self._onnx = OnnxEncoder(name, self._model, backend, batch_size=self.batch_size)
+
+    @classmethod
+    def from_settings(cls, settings: Settings, model: str | None = None) -> Embedder:
+        """The embedder `settings` ask for (of `model`, default `settings.model`): the one
+        place that turns settings into a model, for index runs as for the API's pool."""
+        return cls(
+            model or settings.model,
+            device=settings.device,
+            batch_size=settings.batch_size,
+            backend=settings.backend,
+            processes=settings.embed_processes,
+        )
 
     @property
     def tokenizer(self) -> Any:
@@ -193,6 +205,11 @@ class EmbedderPool:
         self._backend = backend
         self._embedders: dict[str, Embedder] = {}
         self._lock = threading.Lock()
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> EmbedderPool:
+        """The pool of the models `settings` run on (device, batch size, backend)."""
+        return cls(device=settings.device, batch_size=settings.batch_size, backend=settings.backend)
 
     def get(self, name: str) -> Embedder:
         """The embedder for a model name, loading it once."""
