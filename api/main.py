@@ -11,6 +11,7 @@ from fastapi import FastAPI
 
 import corpusmap
 from api.deps import Services
+from api.docs_pages import install_docs
 from api.errors import install_error_handlers
 from api.metrics import Metrics
 from api.middleware import install_middleware
@@ -86,6 +87,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=corpusmap.__version__,
         description="Semantic search and topic clusters over document collections in Milvus.",
         lifespan=lifespan,
+        docs_url=None,  # served offline by install_docs
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.ready = False
@@ -99,4 +102,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if settings.admin_endpoints:
         app.include_router(admin.router)
     app.mount(reports.STATIC_URL, reports.static_app(), name="static")
+    install_docs(app)
     return app

@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -23,7 +23,7 @@ from pydantic import (
     model_validator,
 )
 
-from corpusmap.config import DEFAULT_MODE, SearchMode
+from corpusmap.config import DEFAULT_MODE, MAX_SEARCH_DEPTH, SearchMode
 from corpusmap.errors import UnsafeFilterValueError
 from corpusmap.store.filters import SearchFilters, normalize_cpc, string_list_literal
 
@@ -116,6 +116,18 @@ class SearchRequest(FilterParams):
         "both, fused per document (CORPUSMAP_HYBRID_FUSION, CORPUSMAP_HYBRID_ALPHA).",
     )
 
+    offset: int = Field(
+        0,
+        ge=0,
+        lt=MAX_SEARCH_DEPTH,
+        description=f"Hits to skip (paging); offset + top_k <= {MAX_SEARCH_DEPTH}.",
+    )
+    facets: bool = Field(
+        False,
+        description=f"Also count topics, CPC sections and subclasses and years over the "
+        f"search's best {MAX_SEARCH_DEPTH} candidates (not only the page).",
+    )
+
     metadata: dict[
         Annotated[UnicodeText, StringConstraints(max_length=64)],
         Annotated[UnicodeText, StringConstraints(max_length=1024)] | INT64 | float | bool,
@@ -135,6 +147,30 @@ class SearchRequest(FilterParams):
     def _query_has_text(cls, value: str) -> str:
         if not value.strip():
             raise ValueError("query must contain text")
+        return value
+
+    @model_validator(mode="after")
+    def _page_within_depth(self) -> SearchRequest:
+        if self.offset + self.top_k > MAX_SEARCH_DEPTH:
+            raise ValueError(f"offset + top_k must be at most {MAX_SEARCH_DEPTH}")
+        return self
+
+
+class ExportParams(FilterParams):
+    """A search whose hits are downloaded (query parameters of the export endpoint)."""
+
+    q: UnicodeText = Field(min_length=1, max_length=4000, description="Free-text query.")
+    mode: SearchMode = Field(DEFAULT_MODE, description="dense, keyword or hybrid.")
+    top_k: int = Field(
+        MAX_SEARCH_DEPTH, ge=1, le=MAX_SEARCH_DEPTH, description="Number of hits exported."
+    )
+    format: Literal["csv", "jsonl"] = Field("csv", description="csv or jsonl (JSON Lines).")
+
+    @field_validator("q")
+    @classmethod
+    def _query_has_text(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("q must contain text")
         return value
 
 

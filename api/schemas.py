@@ -8,6 +8,7 @@ from pydantic import BaseModel, Field
 
 # Re-exported: routes import every model from here.
 from api.request_models import MAX_TOPIC_ID as MAX_TOPIC_ID
+from api.request_models import ExportParams as ExportParams
 from api.request_models import FilterParams as FilterParams
 from api.request_models import SearchMode as SearchMode
 from api.request_models import SearchRequest as SearchRequest
@@ -15,6 +16,8 @@ from api.request_models import TopicAssignRequest as TopicAssignRequest
 from corpusmap.config.defaults import ScoreKind
 from corpusmap.search.engine import SearchHit
 from corpusmap.search.engine import TopicFacet as CoreTopicFacet
+from corpusmap.search.facets import Facets
+from corpusmap.search.related import PriorArt as PriorArt
 from corpusmap.store.catalog import CollectionSummary
 
 #: Search hits, topic facets and collection summaries are the core's dataclasses,
@@ -30,8 +33,17 @@ class SearchResponse(BaseModel):
     query: str
     mode: SearchMode
     score_kind: ScoreKind = Field(description="What every hit's `score` is in this mode.")
+    offset: int = Field(0, description="Hits skipped before the first one returned.")
     hits: list[Hit]
     topics: list[TopicFacet] = Field(description="Topic facets of the hits, largest first.")
+    facets: Facets | None = Field(
+        None, description="With `facets: true`: counts over the search's best candidates."
+    )
+    notes: list[str] = Field(
+        default_factory=list,
+        description="Why filters match nothing when the collection cannot satisfy them "
+        "(e.g. a cpc filter on a collection without CPC codes).",
+    )
 
 
 CollectionInfo = CollectionSummary

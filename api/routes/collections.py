@@ -5,13 +5,17 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from fastapi.responses import StreamingResponse
 
 from api.deps import EmbeddersDep, ServicesDep, StoreDep, StoresDep
+from api.exports import export_lines
 from api.schemas import (
     CollectionInfo,
     Document,
+    ExportParams,
     FilterParams,
     Hit,
+    PriorArt,
     SearchRequest,
     SearchResponse,
 )
@@ -24,7 +28,9 @@ from corpusmap.search.engine import (
     topic_facets,
     topic_labels,
 )
+from corpusmap.search.facets import SearchPage, search_page
 from corpusmap.search.fusion import Fusion
+from corpusmap.search.related import filter_notes, prior_art
 from corpusmap.store.catalog import summarize_collection
 from corpusmap.store.filters import check_metadata_field
 
@@ -66,30 +72,96 @@ def search(
     store: StoreDep,
     embedders: EmbeddersDep,
 ) -> SearchResponse:
-    """Search by free text (dense, keyword or hybrid); filters narrow the search itself."""
+    """Search by free text (dense, keyword or hybrid); filters narrow the search itself.
+
+    Page with `offset`; `facets: true` adds counts over the best candidates."""
     for field_name in request.metadata:
         check_metadata_field(field_name, services.settings.metadata_filter_fields)
-    hits = search_collection(
+    run = search_page if request.facets else search_collection
+    found = run(
         store,
         embedders,
         name,
         request.query,
         top_k=request.top_k,
-        filters=request.filters(),
+        offset=request.offset,
         mode=request.mode,
+        filters=request.filters(),
         fusion=Fusion.from_settings(services.settings),
     )
+    hits, facets = (found.hits, found.facets) if isinstance(found, SearchPage) else (found, None)
     return SearchResponse(
         collection=name,
         query=request.query,
         mode=request.mode,
         score_kind=SCORE_KINDS[request.mode],
+        offset=request.offset,
         hits=hits,
         topics=topic_facets(hits),
+        facets=facets,
+        notes=filter_notes(store, name, request.filters()),
     )
 
 
-@router.get("/collections/{name}/documents/{doc_id}", tags=["documents"])
+@router.get("/collections/{name}/export", tags=["search"])
+def export(
+    name: str,
+    params: Annotated[ExportParams, Query()],
+    services: ServicesDep,
+    store: StoreDep,
+    embedders: EmbeddersDep,
+) -> StreamingResponse:
+    """Download the hits of a search (up to 1,000, every filter applied) as CSV or JSON
+    Lines, best first; near-duplicates are kept (every id)."""
+    hits = search_collection(
+        store,
+        embedders,
+        name,
+        params.q,
+        top_k=params.top_k,
+        filters=params.filters(),
+        mode=params.mode,
+        fusion=Fusion.from_settings(services.settings),
+    )
+    media = "text/csv" if params.format == "csv" else "application/x-ndjson"
+    filename = f"{name}-search.{params.format}"
+    return StreamingResponse(
+        export_lines(hits, params.format),
+        media_type=f"{media}; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@router.get("/collections/{name}/documents/{doc_id:path}/similar", tags=["search"])
+def similar(
+    name: str,
+    doc_id: str,
+    store: StoreDep,
+    params: Annotated[FilterParams, Query()],
+) -> list[Hit]:
+    """More-like-this: the nearest documents to a stored one (itself excluded), filtered."""
+    hits = similar_documents(
+        store,
+        name,
+        doc_id,
+        top_k=params.top_k,
+        filters=params.filters(),
+    )
+    return hits
+
+
+@router.get("/collections/{name}/documents/{doc_id:path}/prior-art", tags=["search"])
+def prior_art_of(
+    name: str,
+    doc_id: str,
+    store: StoreDep,
+    params: Annotated[FilterParams, Query()],
+) -> PriorArt:
+    """Prior art: the documents most like a stored one among those dated before it."""
+    return prior_art(store, name, doc_id, top_k=params.top_k, filters=params.filters())
+
+
+@router.get("/collections/{name}/documents/{doc_id:path}", tags=["documents"])
 def get_document(name: str, doc_id: str, store: StoreDep) -> Document:
     """A stored document with its full text, metadata and topic."""
     rows = store.get_documents(name, [doc_id])
@@ -108,21 +180,3 @@ def get_document(name: str, doc_id: str, store: StoreDep) -> Document:
         topic_label=topic_labels(store, name).get(int(row["topic"])),
         metadata=dict(row["metadata"] or {}),
     )
-
-
-@router.get("/collections/{name}/documents/{doc_id}/similar", tags=["search"])
-def similar(
-    name: str,
-    doc_id: str,
-    store: StoreDep,
-    params: Annotated[FilterParams, Query()],
-) -> list[Hit]:
-    """More-like-this: the nearest documents to a stored one (itself excluded), filtered."""
-    hits = similar_documents(
-        store,
-        name,
-        doc_id,
-        top_k=params.top_k,
-        filters=params.filters(),
-    )
-    return hits

@@ -47,6 +47,9 @@ SCORE_KINDS: Final[dict[SearchMode, ScoreKind]] = {
 SIMILAR_SCORE_KIND: Final[ScoreKind] = "cosine"
 
 DEFAULT_MODE: Final = SearchMode.HYBRID
+#: Deepest hit a search pages to or exports (offset + top_k), and the candidates its
+#: facets are counted over.
+MAX_SEARCH_DEPTH: Final = 1000
 DEFAULT_FUSION: Final = FusionMethod.AGREEMENT
 #: Weight of dense scores in convex fusion.
 DEFAULT_HYBRID_ALPHA: Final = 0.8

@@ -1,24 +1,29 @@
-"""Dense search over a collection: embed the query, search Milvus, attach topic labels."""
+"""Search over a collection: embed the query, search Milvus, attach topics and snippets."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 from pydantic import Field
 
-from corpusmap.config import DEFAULT_MODE, SCORE_KINDS, SIMILAR_SCORE_KIND, SearchMode
+from corpusmap.config import (
+    DEFAULT_MODE,
+    MAX_SEARCH_DEPTH,
+    SCORE_KINDS,
+    SIMILAR_SCORE_KIND,
+    SearchMode,
+)
 from corpusmap.config.defaults import ScoreKind
 from corpusmap.documents import int_to_date
 from corpusmap.embedding.embedder import EmbedderPool
-from corpusmap.errors import DocumentNotFoundError
+from corpusmap.errors import DocumentNotFoundError, InvalidQueryError
 from corpusmap.search.fusion import Fusion
+from corpusmap.search.highlight import SNIPPET_CHARS, highlight
 from corpusmap.search.hybrid import ranked_search
 from corpusmap.store.filters import SearchFilters, string_literal
 from corpusmap.store.milvus import MilvusStore
 from corpusmap.store.topic_store import TopicStore
-
-SNIPPET_CHARS = 300
 
 
 @dataclass(frozen=True)
@@ -45,20 +50,30 @@ class SearchHit:
     ]
     score_kind: Annotated[ScoreKind, Field(description="cosine, bm25, fused or none.")]
     title: str
-    snippet: str
+    snippet: Annotated[
+        str,
+        Field(
+            description="The window of the best passage with the most query words "
+            "(cut at words, '…' where cut)."
+        ),
+    ]
     date: str | None
     cpc: list[str]
     labels: list[str]
     topic: int
     topic_label: str | None
+    snippet_marks: Annotated[
+        list[tuple[int, int]],
+        Field(
+            description="[start, end) character offsets in `snippet` of the query's words "
+            "(matched as the keyword side matches: lowercase, English stemming)."
+        ),
+    ] = field(default_factory=list)
 
 
 def snippet(text: str, limit: int = SNIPPET_CHARS) -> str:
     """The start of a text, cut at a word boundary, with an ellipsis when cut."""
-    if len(text) <= limit:
-        return text
-    cut = text[:limit].rsplit(" ", 1)[0]
-    return cut + " …"
+    return "".join(s.text for s in highlight(text, "", limit))
 
 
 def topic_labels(store: MilvusStore, collection: str) -> dict[int, str]:
@@ -75,23 +90,44 @@ def _read_labels(store: MilvusStore, collection: str) -> dict[int, str]:
 
 
 def to_hit(
-    fields: dict[str, Any], score: float, labels: dict[int, str], score_kind: ScoreKind
+    fields: dict[str, Any],
+    score: float,
+    labels: dict[int, str],
+    score_kind: ScoreKind,
+    query: str = "",
 ) -> SearchHit:
-    """A user-facing hit from the stored fields of a document."""
+    """A user-facing hit from the stored fields of a document (its best passage's text
+    highlighted for `query`)."""
     day = int_to_date(int(fields["date"]))
     topic = int(fields["topic"])
+    text, marks, position = "", [], 0
+    for segment in highlight(str(fields["text"]), query):
+        if segment.marked:
+            marks.append((position, position + len(segment.text)))
+        text += segment.text
+        position += len(segment.text)
     return SearchHit(
         id=str(fields["id"]),
         score=round(score, 6),
         score_kind=score_kind,
         title=str(fields["title"]),
-        snippet=snippet(str(fields["text"])),
+        snippet=text,
         date=day.isoformat() if day else None,
         cpc=list(fields["cpc"]),
         labels=list(fields["labels"]),
         topic=topic,
         topic_label=labels.get(topic),
+        snippet_marks=marks,
     )
+
+
+def check_depth(offset: int, top_k: int) -> None:
+    """Refuse a page past the deepest hit a search returns (`MAX_SEARCH_DEPTH`)."""
+    if offset < 0 or top_k < 1 or offset + top_k > MAX_SEARCH_DEPTH:
+        raise InvalidQueryError(
+            f"offset + top_k must be at most {MAX_SEARCH_DEPTH} (got offset {offset}, "
+            f"top_k {top_k}); narrow the search with filters to see other documents"
+        )
 
 
 def search_collection(
@@ -101,31 +137,33 @@ def search_collection(
     query: str,
     *,
     top_k: int = 10,
+    offset: int = 0,
     filters: SearchFilters | None = None,
     mode: str = DEFAULT_MODE,
     fusion: Fusion | None = None,
 ) -> list[SearchHit]:
-    """The `top_k` best documents for a free-text query, filters applied in the search.
+    """Hits `offset` to `offset + top_k` of a free-text query, filters applied in the
+    search itself.
 
     `mode` is dense (embeddings), keyword (BM25) or hybrid (both, fused per document
     as `fusion` says; by default agreement fusion, see `Fusion`).
     """
+    check_depth(offset, top_k)
     meta = store.meta(collection)
     vector = None if mode == "keyword" else embedders.get(meta.model).embed_query(query)
-    expression = (filters or SearchFilters()).expression()
     hits = ranked_search(
         store,
         collection,
         vector=vector,
         text=query,
         mode=mode,
-        top_k=top_k,
-        expression=expression,
+        top_k=offset + top_k,
+        expression=(filters or SearchFilters()).expression(),
         fusion=fusion,
-    )
+    )[offset:]
     labels = topic_labels(store, collection)
     kind = SCORE_KINDS[SearchMode(mode)]
-    return [to_hit(h.fields, h.score, labels, kind) for h in hits]
+    return [to_hit(h.fields, h.score, labels, kind, query) for h in hits]
 
 
 def similar_documents(
@@ -135,12 +173,18 @@ def similar_documents(
     *,
     top_k: int = 10,
     filters: SearchFilters | None = None,
+    extra: str = "",
 ) -> list[SearchHit]:
-    """More-like-this: the documents nearest to a stored document, itself excluded."""
+    """More-like-this: the documents nearest to a stored document, itself excluded
+    (`extra`: one more filter clause, built by corpusmap, never from user text)."""
     vector = store.get_vector(collection, doc_id)
     if vector is None:
         raise DocumentNotFoundError(f"collection {collection!r} has no document {doc_id[:80]!r}")
-    clauses = [f"doc_id != {string_literal(doc_id)}", (filters or SearchFilters()).expression()]
+    clauses = [
+        f"doc_id != {string_literal(doc_id)}",
+        (filters or SearchFilters()).expression(),
+        extra,
+    ]
     expression = " and ".join(c for c in clauses if c)
     hits = store.search(collection, vector=vector, top_k=top_k, expression=expression)
     labels = topic_labels(store, collection)

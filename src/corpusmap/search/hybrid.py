@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import numpy.typing as npt
 
@@ -10,6 +12,7 @@ from corpusmap.documents import Hit
 from corpusmap.search.fusion import Fusion
 from corpusmap.store.milvus import MilvusStore
 from corpusmap.store.passages import RANKING_FIELDS
+from corpusmap.store.schema import DOCUMENT_FIELDS
 
 #: Fewest candidates each half of a hybrid search fetches before fusing.
 MIN_HYBRID_CANDIDATES = 100
@@ -25,17 +28,24 @@ def ranked_search(
     top_k: int,
     expression: str = "",
     fusion: Fusion | None = None,
+    fields: Sequence[str] = DOCUMENT_FIELDS,
 ) -> list[Hit]:
     """The `top_k` best documents of a search in `mode`, filters inside the search.
 
     Hybrid runs both searches and fuses them per document: Milvus fuses per passage
     row, which splits a document's score (and repeats it) when its best dense and BM25
     passages differ. The candidates carry only what ranks them; the fused top_k get
-    their rows.
+    their rows. Each hit holds its best passage's `fields`.
     """
     if mode != SearchMode.HYBRID:
         return store.search(
-            collection, vector=vector, text=text, mode=mode, top_k=top_k, expression=expression
+            collection,
+            vector=vector,
+            text=text,
+            mode=mode,
+            top_k=top_k,
+            expression=expression,
+            fields=fields,
         )
     candidates = max(2 * top_k, MIN_HYBRID_CANDIDATES)
     dense, keyword = (
@@ -51,4 +61,4 @@ def ranked_search(
         for half in (SearchMode.DENSE, SearchMode.KEYWORD)
     )
     fused = (fusion or Fusion()).fuse(dense, keyword, top_k)
-    return store.passage_hits(collection, fused)
+    return store.passage_hits(collection, fused, fields)

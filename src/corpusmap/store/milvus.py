@@ -260,10 +260,12 @@ class MilvusStore:
         self.meta(name)
         return self._ranked(name, mode, (vector, text), top_k, expression, list(fields))
 
-    def passage_hits(self, name: str, ranked: Sequence[Hit]) -> list[Hit]:
-        """`ranked` (hits holding `RANKING_FIELDS`) with their passages' document fields."""
+    def passage_hits(
+        self, name: str, ranked: Sequence[Hit], fields: Sequence[str] = DOCUMENT_FIELDS
+    ) -> list[Hit]:
+        """`ranked` (hits holding `RANKING_FIELDS`) with their passages' `fields`."""
         keys = [(h.fields["doc_id"], int(h.fields["passage"])) for h in ranked]
-        rows = passage_rows(self.client, name, keys, DOCUMENT_FIELDS)
+        rows = passage_rows(self.client, name, keys, list(fields))
         return [Hit(h.score, _as_document(r)) for h, r in zip(ranked, rows, strict=True) if r]
 
     def _ranked(
