@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 import corpusmap
+from api import ui
 from api.deps import Services
 from api.docs_pages import install_docs
 from api.errors import install_error_handlers
@@ -99,6 +100,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(topics.router)
     app.include_router(reports.router)
     app.include_router(ops.router)
+    app.include_router(ui.router)
     if settings.admin_endpoints:
         app.include_router(admin.router)
     app.mount(reports.STATIC_URL, reports.static_app(), name="static")

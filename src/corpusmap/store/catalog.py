@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from corpusmap.documents import int_to_date
 from corpusmap.store.milvus import MilvusStore
 from corpusmap.store.topic_store import OUTLIER_TOPIC, TopicStore
 
@@ -38,3 +39,21 @@ def summarize_collection(store: MilvusStore, name: str) -> CollectionSummary:
         topics=topics,
         outliers=outliers,
     )
+
+
+def date_range(store: MilvusStore, name: str) -> tuple[str, str] | None:
+    """The earliest and latest document date (ISO), None when no document is dated;
+    read once per build (Milvus has no min/max), cached until the next write."""
+
+    def read() -> tuple[str, str] | None:
+        dates = [
+            int(row["date"])
+            for rows in store.iter_rows(name, ["date"], expression="date > 0")
+            for row in rows
+        ]
+        if not dates:
+            return None
+        first, last = int_to_date(min(dates)), int_to_date(max(dates))
+        return (first.isoformat(), last.isoformat()) if first and last else None
+
+    return store.cached(("date_range", name), read)

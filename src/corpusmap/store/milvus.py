@@ -225,6 +225,11 @@ class MilvusStore:
             for parts in self._passages(name, ids, DOCUMENT_FIELDS).values()
         ]
 
+    def passage_texts(self, name: str, doc_id: str) -> list[str]:
+        """A document's passages in order (empty when there is no such document)."""
+        parts = self._passages(name, [doc_id], ["text"]).get(doc_id, [])
+        return [str(p["text"]) for p in parts]
+
     def get_vector(self, name: str, doc_id: str) -> npt.NDArray[np.float32] | None:
         """A document's vector: the normalised mean of its passages' (None if no such id)."""
         parts = self._passages(name, [doc_id], ["vector"]).get(doc_id)

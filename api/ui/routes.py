@@ -1,0 +1,93 @@
+"""The app's pages: `/` (collections), a collection's search page and document pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+from pydantic import ValidationError
+
+from api.deps import EmbeddersDep, ServicesDep, StoreDep, StoresDep
+from api.ui import links
+from api.ui.document_view import document_context
+from api.ui.search_view import active_filters, form_values, offered, search_context
+from api.ui.templating import templates
+from corpusmap.config import SearchMode
+from corpusmap.search.fusion import Fusion
+from corpusmap.store.catalog import date_range, summarize_collection
+from corpusmap.store.topic_store import TopicStore
+
+router = APIRouter(include_in_schema=False)
+
+
+def _nav(collection: str | None = None) -> list[links.NavLink]:
+    nav = [links.NavLink("/", "Collections")]
+    if collection is not None:
+        nav += [
+            links.NavLink(links.search_url(collection), "Search"),
+            links.NavLink(links.report_url(collection), "Landscape"),
+        ]
+    return [*nav, links.NavLink("/docs", "API docs")]
+
+
+def _page(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
+    context.setdefault("nav_links", _nav(context.get("collection")))
+    context.setdefault("stylesheet_href", "/static/corpusmap.css")
+    return templates().TemplateResponse(request, name, {"links": links, **context}, status)
+
+
+@router.get("/", response_class=HTMLResponse)
+def landing(request: Request, stores: StoresDep) -> HTMLResponse:
+    """Every collection: its size, model, topics, dates and build, a search box each."""
+    builds = stores.served_builds()
+    collections = []
+    for name in stores.collections():
+        with stores.lease(name) as store:
+            collections.append(
+                {
+                    "summary": summarize_collection(store, name),
+                    "dates": date_range(store, name),
+                    "build": builds.get(name),
+                }
+            )
+    return _page(request, "landing.html", collections=collections)
+
+
+@router.get("/ui/collections/{name}/search", response_class=HTMLResponse)
+def search_page_html(
+    request: Request,
+    name: str,
+    services: ServicesDep,
+    store: StoreDep,
+    embedders: EmbeddersDep,
+) -> HTMLResponse:
+    """The search page (GET, so a search is a shareable URL); no query: the form only."""
+    values = form_values(request)
+    context: dict[str, Any] = {
+        "collection": name,
+        "values": values,
+        "modes": list(SearchMode),
+        "offered": offered(store, name),
+        "topics": TopicStore(store).list_topics(name) if TopicStore(store).has_topics(name) else [],
+        "active": [],
+    }
+    if not values.get("q"):
+        return _page(request, "search.html", **context)
+    try:
+        found = search_context(
+            store, embedders, Fusion.from_settings(services.settings), name, values
+        )
+    except ValidationError as exc:
+        errors = [
+            f"{'.'.join(map(str, e['loc'][-1:])) or 'search'}: {e['msg']}" for e in exc.errors()
+        ]
+        return _page(request, "search.html", 400, errors=errors, **context)
+    context["active"] = active_filters(name, values)
+    return _page(request, "search.html", **context, **found)
+
+
+@router.get("/ui/collections/{name}/documents/{doc_id:path}", response_class=HTMLResponse)
+def document_page(request: Request, name: str, doc_id: str, store: StoreDep) -> HTMLResponse:
+    """A document: full text, metadata, topic, similar documents and prior art."""
+    return _page(request, "document.html", collection=name, **document_context(store, name, doc_id))
