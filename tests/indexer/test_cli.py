@@ -55,7 +55,12 @@ def test_report_writes_a_folder(claims_index: ClaimsIndex, tmp_path: Path):
     assert summary["collection"] == "claims" and summary["documents_on_map"] == 1100
     pages = sorted(p.name for p in (tmp_path / "r" / "topics").iterdir())
     assert len(pages) == summary["topic_pages"] and "-1.html" in pages
-    assert {p.name for p in (tmp_path / "r").iterdir()} == {"index.html", "plotly.min.js", "topics"}
+    assert {p.name for p in (tmp_path / "r").iterdir()} == {
+        "index.html",
+        "plotly.min.js",
+        "corpusmap.css",
+        "topics",
+    }
     missing = _cli(claims_index, "report", "nope", "--out", str(tmp_path / "n"))
     assert missing.returncode == 2 and "no collection named 'nope'" in missing.stderr
 
