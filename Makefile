@@ -66,6 +66,8 @@ serve: install
 demo: demo-index
 	@echo
 	@echo "corpusmap is starting on http://$(HOST):$(PORT)"
+	@echo "  the app:   http://$(HOST):$(PORT)/            (collections, search, documents)"
+	@echo "  landscape: http://$(HOST):$(PORT)/collections/patent_abstracts/report"
 	@echo "  API docs:  http://$(HOST):$(PORT)/docs"
 	@echo "  search:    curl -s -X POST http://$(HOST):$(PORT)/collections/patent_claims/search \\"
 	@echo "               -H 'content-type: application/json' -d '{\"query\": \"golf club head\", \"top_k\": 5}'"
