@@ -36,7 +36,7 @@ def build_services(settings: Settings) -> Services:
         with stores.lease(name) as store:
             models.add(store.meta(name).model)
     for model in models or {settings.model}:
-        embedders.get(model)
+        embedders.get(model).embed_query("warm up")  # exports or opens the query runtime
     log.info("serving builds %s with models %s", stores.served_builds(), embedders.loaded())
     return Services(settings=settings, stores=stores, embedders=embedders)
 

@@ -115,3 +115,15 @@ def test_exports_are_cached_per_model_and_backend(
     monkeypatch.setattr(onnx_backend, "quantize_int8", no_export)
     again = Embedder("minilm", backend="onnx-int8")
     assert np.allclose(again.embed_query("golf club"), onnx_int8.embed_query("golf club"))
+
+
+def test_queries_on_onnx_match_torch_queries(embedders: EmbedderPool, onnx_cache: Path):
+    """The query path's ONNX fp32 session (query_backend onnx, or auto on the CPU) gives
+    the torch vectors within 1e-5 cosine, so a torch-built index finds the same hits."""
+    torch_model = embedders.get("minilm")
+    for query_backend in ("onnx", "auto"):
+        embedder = Embedder("minilm", query_backend=query_backend)
+        for query in QUERIES:
+            cosine = _cosines(embedder.embed_query(query), torch_model.embed_query(query))
+            assert cosine >= 1 - 1e-5, (query_backend, query)
+        assert embedder._query_onnx is not None  # the session is what answered

@@ -34,6 +34,14 @@ class Backend(StrEnum):
     ONNX_INT8 = "onnx-int8"
 
 
+class QueryBackend(StrEnum):
+    """The runtime that embeds search queries."""
+
+    AUTO = "auto"
+    TORCH = "torch"
+    ONNX = "onnx"
+
+
 #: What a hit's `score` is: a cosine similarity, a BM25 score, a fused score, or none
 #: (a document listed, not searched for: a topic's documents).
 ScoreKind = Literal["cosine", "bm25", "fused", "none"]

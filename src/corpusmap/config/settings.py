@@ -24,6 +24,7 @@ from corpusmap.config.defaults import (
     TOPIC_SAMPLE_SIZE,
     Backend,
     FusionMethod,
+    QueryBackend,
 )
 
 
@@ -63,6 +64,12 @@ class Settings(BaseSettings):
         "fp32, the same vectors as torch) or onnx-int8 (int8 weights: faster, slightly "
         "different vectors); ONNX exports are cached on disk. Measured speeds and quality: "
         "docs/benchmarks.md.",
+    )
+    query_backend: QueryBackend = Field(
+        default=QueryBackend.AUTO,
+        description="Runtime that embeds search queries: auto (ONNX Runtime fp32 on the CPU, "
+        "the same vectors as torch within 1e-5 cosine, exported once and cached; torch on "
+        "a GPU), torch or onnx. With backend onnx or onnx-int8, queries use that backend.",
     )
     embed_processes: int = Field(
         default=1,

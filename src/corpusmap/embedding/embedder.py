@@ -52,6 +52,7 @@ class Embedder:
         batch_size: int | None = None,
         backend: str = "torch",
         processes: int = 1,
+        query_backend: str = "torch",
     ):
         self.name = name
         self.backend = backend
@@ -78,6 +79,9 @@ class Embedder:
             from corpusmap.embedding.onnx import OnnxEncoder
 
             self._onnx = OnnxEncoder(name, self._model, backend, batch_size=self.batch_size)
+        self._query_onnx: OnnxEncoder | None = self._onnx
+        self._query_backend = "torch" if query_backend == "auto" and not on_cpu else query_backend
+        self._query_lock = threading.Lock()
 
     @classmethod
     def from_settings(cls, settings: Settings, model: str | None = None) -> Embedder:
@@ -89,6 +93,7 @@ class Embedder:
             batch_size=settings.batch_size,
             backend=settings.backend,
             processes=settings.embed_processes,
+            query_backend=settings.query_backend,
         )
 
     @property
@@ -180,10 +185,27 @@ class Embedder:
             self._model.stop_multi_process_pool(self._pool)
             self._pool = None
 
+    def _query_encoder(self) -> OnnxEncoder | None:
+        """The ONNX session queries use, exported and opened on first use (None: torch).
+
+        `auto` falls back to torch, saying why once, when the export fails."""
+        with self._query_lock:
+            if self._query_onnx is None and self._query_backend != "torch":
+                from corpusmap.embedding.onnx import OnnxEncoder
+
+                try:
+                    self._query_onnx = OnnxEncoder(self.name, self._model, "onnx", batch_size=1)
+                except ModelLoadError as exc:
+                    if self._query_backend == "onnx":
+                        raise
+                    log.warning("queries are embedded with torch: %s", exc)
+                    self._query_backend = "torch"
+            return self._query_onnx
+
     def embed_query(self, text: str) -> Vectors:
         """Embed one search query as a 1-D vector."""
-        if self._onnx is not None:
-            return self._onnx.encode([text], "query")[0]
+        if (encoder := self._query_encoder()) is not None:
+            return encoder.encode([text], "query")[0]
         vector = self._model.encode_query(
             [text], normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
         )
@@ -198,25 +220,40 @@ class EmbedderPool:
     """
 
     def __init__(
-        self, *, device: str | None = None, batch_size: int | None = None, backend: str = "torch"
+        self,
+        *,
+        device: str | None = None,
+        batch_size: int | None = None,
+        backend: str = "torch",
+        query_backend: str = "torch",
     ):
         self._device = device
         self._batch_size = batch_size
         self._backend = backend
+        self._query_backend = query_backend
         self._embedders: dict[str, Embedder] = {}
         self._lock = threading.Lock()
 
     @classmethod
     def from_settings(cls, settings: Settings) -> EmbedderPool:
         """The pool of the models `settings` run on (device, batch size, backend)."""
-        return cls(device=settings.device, batch_size=settings.batch_size, backend=settings.backend)
+        return cls(
+            device=settings.device,
+            batch_size=settings.batch_size,
+            backend=settings.backend,
+            query_backend=settings.query_backend,
+        )
 
     def get(self, name: str) -> Embedder:
         """The embedder for a model name, loading it once."""
         with self._lock:
             if name not in self._embedders:
                 self._embedders[name] = Embedder(
-                    name, device=self._device, batch_size=self._batch_size, backend=self._backend
+                    name,
+                    device=self._device,
+                    batch_size=self._batch_size,
+                    backend=self._backend,
+                    query_backend=self._query_backend,
                 )
             return self._embedders[name]
 
