@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
 
+import api.convertors  # noqa: F401  (registers {doc_id:docid})
 from api.deps import EmbeddersDep, ServicesDep, StoreDep, StoresDep
 from api.exports import export_lines
 from api.schemas import (
@@ -132,7 +133,7 @@ def export(
     )
 
 
-@router.get("/collections/{name}/documents/{doc_id:path}/similar", tags=["search"])
+@router.get("/collections/{name}/documents/{doc_id:docid}/similar", tags=["search"])
 def similar(
     name: str,
     doc_id: str,
@@ -150,7 +151,7 @@ def similar(
     return hits
 
 
-@router.get("/collections/{name}/documents/{doc_id:path}/prior-art", tags=["search"])
+@router.get("/collections/{name}/documents/{doc_id:docid}/prior-art", tags=["search"])
 def prior_art_of(
     name: str,
     doc_id: str,
@@ -161,7 +162,7 @@ def prior_art_of(
     return prior_art(store, name, doc_id, top_k=params.top_k, filters=params.filters())
 
 
-@router.get("/collections/{name}/documents/{doc_id:path}", tags=["documents"])
+@router.get("/collections/{name}/documents/{doc_id:docid}", tags=["documents"])
 def get_document(name: str, doc_id: str, store: StoreDep) -> Document:
     """A stored document with its full text, metadata and topic."""
     rows = store.get_documents(name, [doc_id])

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
 
+import api.convertors  # noqa: F401  (registers {doc_id:docid})
 from api.deps import EmbeddersDep, ServicesDep, StoreDep, StoresDep
 from api.ui import links
 from api.ui.document_view import document_context
@@ -87,7 +88,7 @@ def search_page_html(
     return _page(request, "search.html", **context, **found)
 
 
-@router.get("/ui/collections/{name}/documents/{doc_id:path}", response_class=HTMLResponse)
+@router.get("/ui/collections/{name}/documents/{doc_id:docid}", response_class=HTMLResponse)
 def document_page(request: Request, name: str, doc_id: str, store: StoreDep) -> HTMLResponse:
     """A document: full text, metadata, topic, similar documents and prior art."""
     return _page(request, "document.html", collection=name, **document_context(store, name, doc_id))
