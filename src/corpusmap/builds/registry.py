@@ -161,7 +161,7 @@ class BuildRegistry:
         for info in self.builds(collection):
             if info.status == "building":
                 log.warning("removing build %s left unfinished by a dead run", info.build_id)
-                self._remove(collection, info.build_id)
+                self.remove(collection, info.build_id)
 
     def start(
         self, collection: str, *, kind: str = "index", parent: str | None = None
@@ -217,7 +217,7 @@ class BuildRegistry:
         ]
         removed += [b for b in self._unrecorded(collection) if b != current]
         for build_id in removed:
-            self._remove(collection, build_id)
+            self.remove(collection, build_id)
         for leftover in (self.root / collection).glob(REMOVING + "*"):
             shutil.rmtree(leftover, ignore_errors=True)
         return sorted(removed)
@@ -227,7 +227,17 @@ class BuildRegistry:
         folders = (self.root / collection).glob("b*")
         return [p.name for p in folders if p.is_dir() and not (p / "build.json").exists()]
 
-    def _remove(self, collection: str, build_id: str) -> None:
+    def clear_files(self, info: BuildInfo) -> None:
+        """Delete a build's files but its `build.json` (frees the space of a failed one)."""
+        for path in self.build_dir(info.collection, info.build_id).iterdir():
+            if path.name == "build.json":
+                continue
+            if path.is_dir():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
+
+    def remove(self, collection: str, build_id: str) -> None:
         """Delete a build's folder: out of the listing at once (rename), then its files."""
         folder = self.build_dir(collection, build_id)
         doomed = folder.with_name(REMOVING + build_id)

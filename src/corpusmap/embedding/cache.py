@@ -141,10 +141,11 @@ class EmbeddingCache:
             self._db.execute("BEGIN")
             try:
                 self._db.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?, ?, ?)", rows)
+                self._db.execute("COMMIT")  # a full disk fails here too: rolled back below
             except BaseException:
-                self._db.execute("ROLLBACK")
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
                 raise
-            self._db.execute("COMMIT")
 
     def _decode(self, data: bytes, passages: int) -> npt.NDArray[np.float32]:
         return np.frombuffer(data, dtype=np.float32).reshape(passages, self.dimension)
