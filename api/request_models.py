@@ -46,15 +46,27 @@ def _whole_unicode(value: str) -> str:
 UnicodeText = Annotated[str, AfterValidator(_whole_unicode)]
 
 
+def _top_k(*, strict: bool) -> Any:
+    return Field(10, ge=1, le=100, strict=strict, description="Number of hits.")
+
+
+def _topic(*, strict: bool) -> Any:
+    return Field(
+        None, ge=-1, le=MAX_TOPIC_ID, strict=strict, description="Only documents of this topic."
+    )
+
+
 class FilterParams(BaseModel):
-    """How many hits and which documents may be hit; applied inside the vector search."""
+    """How many hits and which documents may be hit; applied inside the vector search.
+
+    As query parameters (`GET .../similar`) numbers arrive as text and are parsed; in a
+    JSON body (`SearchRequest`) they must be JSON numbers: `"10"` and `true` are 422.
+    """
 
     model_config = ConfigDict(extra="forbid")
 
-    top_k: int = Field(10, ge=1, le=100, description="Number of hits.")
-    topic: int | None = Field(
-        None, ge=-1, le=MAX_TOPIC_ID, description="Only documents of this topic."
-    )
+    top_k: int = _top_k(strict=False)
+    topic: int | None = _topic(strict=False)
     date_from: dt.date | None = Field(None, description="Earliest date (inclusive).")
     date_to: dt.date | None = Field(None, description="Latest date (inclusive).")
     cpc: list[str] = Field(
@@ -109,6 +121,8 @@ class FilterParams(BaseModel):
 class SearchRequest(FilterParams):
     """A search by free text, with optional filters."""
 
+    top_k: int = _top_k(strict=True)
+    topic: int | None = _topic(strict=True)
     query: UnicodeText = Field(min_length=1, max_length=4000, description="Free-text query.")
     mode: SearchMode = Field(
         DEFAULT_MODE,
@@ -182,7 +196,9 @@ class TopicAssignRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     text: UnicodeText = Field(min_length=1, max_length=20_000, description="Text to assign.")
-    top_k: int = Field(3, ge=1, le=10, description="Number of nearest topics to return.")
+    top_k: int = Field(
+        3, ge=1, le=10, strict=True, description="Number of nearest topics to return."
+    )
 
     @field_validator("text")
     @classmethod

@@ -29,18 +29,27 @@ class Admin:
     via: Literal["x-api-key", "bearer"]
 
 
+def configured_key(settings: Settings) -> str:
+    """The API key as requests can present it: headers lose surrounding whitespace,
+    so the key is compared (and its length checked) without it too."""
+    return settings.api_key.get_secret_value().strip()
+
+
 def check_admin_config(settings: Settings) -> None:
     """Refuse admin endpoints without a usable key (raised before the app is built)."""
     if not settings.admin_endpoints:
         return
-    key = settings.api_key.get_secret_value()
+    key = configured_key(settings)
     if not key:
         raise ConfigError(
             "CORPUSMAP_ADMIN_ENDPOINTS=true needs an API key: set CORPUSMAP_API_KEY "
             "(for example: python -c 'import secrets; print(secrets.token_urlsafe(32))')"
         )
     if len(key) < MIN_API_KEY_CHARS:
-        raise ConfigError(f"CORPUSMAP_API_KEY must have at least {MIN_API_KEY_CHARS} characters")
+        raise ConfigError(
+            f"CORPUSMAP_API_KEY must have at least {MIN_API_KEY_CHARS} characters "
+            "(surrounding whitespace not counted)"
+        )
 
 
 def _presented_key(request: Request) -> tuple[str, Literal["x-api-key", "bearer"]] | None:
@@ -57,7 +66,7 @@ def _presented_key(request: Request) -> tuple[str, Literal["x-api-key", "bearer"
 def require_admin(request: Request) -> Admin:
     """401 without a key, 403 with a wrong one; the compare takes constant time."""
     settings: Settings = request.app.state.settings
-    expected = settings.api_key.get_secret_value()
+    expected = configured_key(settings)
     presented = _presented_key(request)
     if presented is None:
         raise HTTPException(

@@ -13,7 +13,7 @@ import typer
 from pydantic import ValidationError
 
 from corpusmap.config import DEFAULT_MODE, SearchMode, Settings, get_settings
-from corpusmap.errors import ConfigError, CorpusError, CorpusmapError
+from corpusmap.errors import ConfigError, CorpusError, CorpusmapError, DiskFullError
 from indexer.cli import builds as cli_builds
 from indexer.cli import commands
 from indexer.cli import report as report_cmd
@@ -323,11 +323,18 @@ def _with(settings: Settings, **overrides: Any) -> Settings:
         raise ConfigError(f"invalid option: {problems}") from None
 
 
+#: How `main` names some kinds of error (others go by their class name).
+_KINDS: list[tuple[type[CorpusmapError], str]] = [
+    (CorpusError, "corpus"),
+    (DiskFullError, "disk full"),
+]
+
+
 def main() -> None:
     """Entry point: run the CLI and turn corpusmap errors into one clear line."""
     try:
         app()
     except CorpusmapError as exc:
-        kind = "corpus" if isinstance(exc, CorpusError) else type(exc).__name__
+        kind = next((k for t, k in _KINDS if isinstance(exc, t)), type(exc).__name__)
         typer.echo(f"error ({kind}): {exc}", err=True)
         raise SystemExit(2) from None

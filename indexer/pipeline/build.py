@@ -15,7 +15,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from corpusmap.builds.publishing import build_target, discard, open_store_at, prune, publish
+from corpusmap.builds.publishing import (
+    build_target,
+    open_store_at,
+    prune,
+    publish,
+    record_failure,
+)
 from corpusmap.builds.registry import BuildInfo, BuildRegistry
 from corpusmap.builds.snapshots import (
     SNAPSHOT_FILE,
@@ -24,16 +30,17 @@ from corpusmap.builds.snapshots import (
     SnapshotWriter,
     save_partition,
 )
+from corpusmap.builds.space import SpaceWatch, is_disk_full
 from corpusmap.config import Settings
 from corpusmap.documents import Document
 from corpusmap.embedding.cache import EmbeddingCache
 from corpusmap.embedding.embedder import Embedder
-from corpusmap.errors import ConfigError, CorpusError
+from corpusmap.errors import CollectionNotFoundError, ConfigError, CorpusError, DiskFullError
 from corpusmap.reports.render import build_topic_report
 from corpusmap.store.milvus import MilvusStore
 from corpusmap.store.topic_store import OUTLIER_TOPIC
 from indexer.pipeline.add import place_added_documents
-from indexer.pipeline.load import LoadResult, fit_and_store_topics, load_documents
+from indexer.pipeline.load import LoadProgress, LoadResult, fit_and_store_topics, load_documents
 
 log = logging.getLogger(__name__)
 
@@ -60,22 +67,52 @@ class BuildRequest:
 
 
 def run_build(settings: Settings, request: BuildRequest, embedder: Embedder) -> dict[str, Any]:
-    """Build, then publish; a failed build is recorded as failed and never served."""
+    """Build, then publish; a failed build is recorded as failed and never served.
+
+    A full disk anywhere in the run is a `DiskFullError` that says about how much
+    more space the build needs; the failed build's files go so that its record can
+    be written, and the served build is never touched.
+    """
+    watch = SpaceWatch.start(settings.data_dir, embedder.dimension, lite=settings.uses_lite())
+    try:
+        return _build(settings, request, embedder, watch)
+    except BaseException as exc:
+        if isinstance(exc, DiskFullError) or not (watch.shortfall or is_disk_full(exc)):
+            raise
+        then = "; the served build is unchanged, and a rerun reuses what was embedded"
+        raise watch.error(f"building {request.collection!r}", exc, then) from exc
+
+
+def _build(
+    settings: Settings, request: BuildRequest, embedder: Embedder, watch: SpaceWatch
+) -> dict[str, Any]:
     registry = BuildRegistry(settings.data_dir)
     with registry.writing(request.collection):
+        if served := _served(registry, request.collection):
+            watch.like(registry.build_dir(served.collection, served.build_id), served.documents)
         parent = request.parent.build_id if request.parent else None
         info = registry.start(request.collection, kind=request.kind, parent=parent)
         log.info("building %s build %s (%s)", info.collection, info.build_id, info.kind)
+        progress = LoadProgress()
         try:
-            summary = _fill(settings, registry, info, request, embedder)
+            summary = _fill(settings, registry, info, request, embedder, progress)
+            info = registry.finish(info, summary["documents"], summary)
         except BaseException as exc:  # KeyboardInterrupt too: never leave it "building"
-            registry.fail(info, f"{type(exc).__name__}: {exc}")
-            discard(settings, registry, info)
+            # Milvus Lite may say only "Unexpected error in RPC handling" on a full disk.
+            if full := is_disk_full(exc) or (isinstance(exc, Exception) and watch.is_full()):
+                watch.measure(progress.documents, request.expected)
+            record_failure(settings, registry, info, f"{type(exc).__name__}: {exc}", free=full)
             raise
-        info = registry.finish(info, summary["documents"], summary)
         publish(settings, registry, info)
         summary["pruned_builds"] = prune(settings, registry, request.collection)
     return summary
+
+
+def _served(registry: BuildRegistry, collection: str) -> BuildInfo | None:
+    try:
+        return registry.current(collection)
+    except CollectionNotFoundError:
+        return None
 
 
 def _fill(
@@ -84,6 +121,7 @@ def _fill(
     info: BuildInfo,
     request: BuildRequest,
     embedder: Embedder,
+    progress: LoadProgress,
 ) -> dict[str, Any]:
     folder = registry.build_dir(info.collection, info.build_id)
     target = build_target(settings, registry, info)
@@ -106,6 +144,7 @@ def _fill(
             cache=cache,
             snapshot=snapshot,
             expected=request.expected,
+            tracker=progress,
         )
         if loaded.documents == 0:
             raise CorpusError(f"no valid documents for {info.collection!r}")

@@ -36,6 +36,13 @@ log = logging.getLogger(__name__)
 
 
 @dataclass
+class LoadProgress:
+    """Documents embedded so far: how far a run got, kept when it fails."""
+
+    documents: int = 0
+
+
+@dataclass
 class LoadResult:
     """What the load step did."""
 
@@ -136,13 +143,15 @@ def load_documents(
     cache: EmbeddingCache | None = None,
     snapshot: SnapshotWriter | None = None,
     expected: int | None = None,
+    tracker: LoadProgress | None = None,
 ) -> LoadResult:
     """Split, embed and insert documents chunk by chunk into a fresh collection.
 
     With `passages`, a text longer than the model's window becomes several
     passages, each embedded; otherwise the model truncates it. With a `cache`,
     only documents it lacks are embedded; a `snapshot` records the rows. The progress
-    bar moves per embedding batch, towards `expected` documents when that is known.
+    bar moves per embedding batch, towards `expected` documents when that is known;
+    a `tracker` counts the documents embedded (cached ones included).
     """
     meta = CollectionMeta(model=embedder.name, dimension=embedder.dimension)
     store.create_collection(collection, meta, replace=True)
@@ -160,6 +169,8 @@ def load_documents(
     ):
         for chunk in _chunks(docs, chunk_size):
             texts, vectors = chunks.embed(chunk, lambda n: bar.update(n) and None)
+            if tracker is not None:
+                tracker.documents += len(chunk)
             if pending is not None:
                 total += pending.result()
             pending = inserter.submit(store.insert_documents, collection, chunk, texts, vectors)

@@ -12,6 +12,7 @@ HTTP status) instead of catching library-specific exceptions in every call::
     ├── StoreError                   Milvus failed or cannot be reached (HTTP 503)
     │   └── StoreLockedError         a Milvus Lite file is open in another process
     ├── BuildError                   a build cannot be started, published or rolled back (409)
+    ├── DiskFullError                a build ran out of disk space (says how much more, where)
     ├── NotFoundError                something asked for does not exist (HTTP 404)
     │   ├── CollectionNotFoundError
     │   ├── DocumentNotFoundError
@@ -57,6 +58,10 @@ class StoreLockedError(StoreError):
 
 class BuildError(CorpusmapError):
     """A build that cannot be started, published or rolled back (e.g. one is running)."""
+
+
+class DiskFullError(CorpusmapError):
+    """A build ran out of disk space; the message says about how much more it needs, where."""
 
 
 class NotFoundError(CorpusmapError):

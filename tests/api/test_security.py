@@ -81,13 +81,26 @@ def test_admin_routes_are_absent_unless_enabled(tmp_path: Path):
     assert response.status_code == 404
 
 
-@pytest.mark.parametrize(("key", "message"), [("", "CORPUSMAP_API_KEY"), ("short", "16")])
+@pytest.mark.parametrize(
+    ("key", "message"),
+    [
+        ("", "CORPUSMAP_API_KEY"),
+        ("short", "16"),
+        (" " * 15 + "x", "16"),
+        (" " * 20, "CORPUSMAP_API_KEY"),
+    ],
+)
 def test_refuses_to_start_admin_endpoints_without_a_usable_key(
     tmp_path: Path, key: str, message: str
 ):
     settings = settings_for(tmp_path, admin_endpoints=True, api_key=SecretStr(key))
     with pytest.raises(ConfigError, match=message):
         create_app(settings)
+
+
+def test_a_key_read_with_surrounding_whitespace_is_stripped(tmp_path: Path):
+    settings = Settings(data_dir=tmp_path, api_key=f"  {KEY}\n")  # type: ignore[arg-type]
+    assert settings.api_key.get_secret_value() == KEY
 
 
 def test_body_over_the_limit_by_content_length_is_413(secured: TestClient):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -65,6 +66,49 @@ def test_prune_keeps_the_newest_and_the_published(tmp_path: Path):
     kept = {b.build_id for b in registry.builds("c")}
     assert kept == {ids[0], ids[3]}  # the published one plus the newest other
     assert set(removed) == {ids[1], ids[2], failed}
+
+
+def test_prune_removes_folders_left_without_build_json(tmp_path: Path):
+    registry = BuildRegistry(tmp_path)
+    old, served = _complete(registry), _complete(registry)
+    half_deleted = registry.build_dir("c", old)
+    (half_deleted / "build.json").unlink()  # a kill mid-delete, right after a publish
+    (half_deleted / "milvus.db").write_bytes(b"rows")
+    empty = registry.build_dir("c", "b20000101_000000_000000_dead")
+    empty.mkdir()  # a kill between creating a build's folder and writing its record
+    assert [b.build_id for b in registry.builds("c")] == [served]
+    removed = registry.prune("c", keep=2)
+    assert removed == sorted([old, empty.name])
+    assert sorted(p.name for p in (tmp_path / "builds" / "c").iterdir()) == [
+        ".lock",
+        "CURRENT",
+        served,
+    ]
+
+
+def test_a_build_killed_mid_delete_is_unlisted_and_cleared_later(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    registry = BuildRegistry(tmp_path)
+    _complete(registry)
+    served = _complete(registry)
+    real_rmtree = shutil.rmtree
+
+    def killed(path: Path, ignore_errors: bool = False) -> None:
+        (Path(path) / "milvus.db").unlink(missing_ok=True)  # some files gone, then the kill
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(shutil, "rmtree", killed)
+    with pytest.raises(KeyboardInterrupt):
+        registry.prune("c", keep=1)
+    assert [b.build_id for b in registry.builds("c")] == [served]  # never a broken old build
+    monkeypatch.setattr(shutil, "rmtree", real_rmtree)
+    registry.prune("c", keep=1)
+    assert sorted(p.name for p in (tmp_path / "builds" / "c").iterdir()) == [
+        ".lock",
+        "CURRENT",
+        served,
+    ]
 
 
 def test_hostile_collection_names_never_reach_the_file_system(tmp_path: Path):

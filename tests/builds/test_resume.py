@@ -8,6 +8,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -116,3 +117,22 @@ def test_kill_at_several_points_then_resume(tmp_path: Path, after_docs: int):
     resumed = run_index(settings, _options(corpus))
     ids, _ = _stored(settings)
     assert len(ids) == len(set(ids)) == DOCS == resumed["documents"]
+
+
+def _renumbered(path: Path, first: int, count: int) -> Path:
+    """AG News rows from `first`, numbered `n0 ..` like the cut that starts at row 0."""
+    write_news(path, first, count)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    body = [f"n{i}," + line.split(",", 1)[1] for i, line in enumerate(lines[1:])]
+    path.write_text("\n".join([lines[0], *body]) + "\n", encoding="utf-8")
+    return path
+
+
+def test_collections_with_the_same_ids_keep_their_own_cached_vectors(tmp_path: Path):
+    settings = Settings(data_dir=tmp_path / "data")
+    for name, first in (("news_a", 0), ("news_b", 500)):
+        options = _options(_renumbered(tmp_path / f"{name}.csv", first, 40))
+        assert run_index(settings, replace(options, collection=name))["embedded"] == 40
+    for name in ("news_a", "news_b"):
+        refit = run_topics(settings, name)
+        assert (refit["embedded"], refit["from_cache"]) == (0, 40)

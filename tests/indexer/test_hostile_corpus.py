@@ -253,6 +253,25 @@ def test_wrong_types_in_json_lines(tmp_path: Path) -> None:
     assert report.valid + report.skipped == report.rows_seen == len(rows)
 
 
+def test_the_design_page_says_what_the_reader_does_with_typed_cells(tmp_path: Path) -> None:
+    corpora = (ROOT / "docs" / "design.md").read_text(encoding="utf-8").split("## Corpora")[1]
+    said = " ".join(corpora.split("\n## ")[0].split())
+    assert "A number in a text field is text" in said
+    assert '`5` reads as "5", `7.5` as "7.5"' in said and '`1234.0` reads as "1234"' in said
+    assert "a list, an object or a boolean where text is mapped" in said
+    path = tmp_path / "typed.jsonl"
+    cells = [(1234.0, 5), ("b", 7.5), ("c", ["a"]), ("d", {"a": "b"}), ("e", True), (True, "x")]
+    path.write_bytes(jsonl(*({"id": i, "text": t} for i, t in cells)))
+    docs, report = read(path)
+    assert [(d.id, d.text) for d in docs] == [("1234", "5"), ("b", "7.5")]
+    assert problems(report) == [
+        (3, "wrong type"),
+        (4, "wrong type"),
+        (5, "wrong type"),
+        (6, "bad id"),
+    ]
+
+
 def test_wrong_types_in_parquet(tmp_path: Path) -> None:
     table = pa.table(
         {

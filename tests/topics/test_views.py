@@ -181,6 +181,8 @@ def test_assign_a_held_out_claim_returns_three_topics(client: TestClient):
         {"text": "x" * 20_001},
         {"text": "x", "top_k": 0},
         {"text": "x", "top_k": 11},
+        {"text": "x", "top_k": "3"},
+        {"text": "x", "top_k": True},
         {"text": "x", "extra": 1},
         {"top_k": 3},
     ],

@@ -105,6 +105,23 @@ def discard(settings: Settings, registry: BuildRegistry, info: BuildInfo) -> Non
         log.warning("could not drop failed build %s: %s", info.physical_name, exc)
 
 
+def record_failure(
+    settings: Settings, registry: BuildRegistry, info: BuildInfo, error: str, *, free: bool
+) -> BuildInfo | None:
+    """Record a build as failed, even on a full disk: with `free` its own files go
+    first (a failed build is never served); if `build.json` still cannot be written,
+    the build's folder goes too, and None is returned. Never raises `OSError`."""
+    discard(settings, registry, info)
+    if free:
+        registry.clear_files(info)
+    try:
+        return registry.fail(info, error)
+    except OSError as exc:
+        log.warning("could not record build %s as failed (%s); removing it", info.build_id, exc)
+        registry.remove(info.collection, info.build_id)
+        return None
+
+
 @contextmanager
 def open_published(settings: Settings, collection: str) -> Iterator[tuple[MilvusStore, str]]:
     """The published build of a collection: its store and the name to query there."""

@@ -15,6 +15,13 @@ made from it and the embedding cache alone) and `topics.json` (the partition).
         CURRENT              the published build id
         .lock                held (flock) by the run writing a build
         <build_id>/build.json, milvus.db, documents.parquet, topics.json
+        .removing-<build_id>/  a build being deleted (renamed first, then removed)
+
+A build is deleted by renaming its folder out of the `b*` namespace, then
+removing it: a process killed halfway leaves a `.removing-*` folder, never a
+listed build with its files half gone. A `b*` folder without `build.json` (a
+run killed between creating the folder and writing the record, or a folder
+half-deleted by an older version) is never listed; pruning removes it too.
 """
 
 from __future__ import annotations
@@ -39,6 +46,7 @@ log = logging.getLogger(__name__)
 
 Status = Literal["building", "complete", "failed"]
 CURRENT = "CURRENT"
+REMOVING = ".removing-"
 
 
 @dataclass(frozen=True)
@@ -153,7 +161,7 @@ class BuildRegistry:
         for info in self.builds(collection):
             if info.status == "building":
                 log.warning("removing build %s left unfinished by a dead run", info.build_id)
-                shutil.rmtree(self.build_dir(collection, info.build_id), ignore_errors=True)
+                self.remove(collection, info.build_id)
 
     def start(
         self, collection: str, *, kind: str = "index", parent: str | None = None
@@ -207,9 +215,39 @@ class BuildRegistry:
             for b in builds
             if b.build_id != current and b.status != "building" and b.build_id not in kept
         ]
+        removed += [b for b in self._unrecorded(collection) if b != current]
         for build_id in removed:
-            shutil.rmtree(self.build_dir(collection, build_id), ignore_errors=True)
-        return removed
+            self.remove(collection, build_id)
+        for leftover in (self.root / collection).glob(REMOVING + "*"):
+            shutil.rmtree(leftover, ignore_errors=True)
+        return sorted(removed)
+
+    def _unrecorded(self, collection: str) -> list[str]:
+        """Build folders without `build.json`: never listed, so removed by pruning."""
+        folders = (self.root / collection).glob("b*")
+        return [p.name for p in folders if p.is_dir() and not (p / "build.json").exists()]
+
+    def clear_files(self, info: BuildInfo) -> None:
+        """Delete a build's files but its `build.json` (frees the space of a failed one)."""
+        for path in self.build_dir(info.collection, info.build_id).iterdir():
+            if path.name == "build.json":
+                continue
+            if path.is_dir():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
+
+    def remove(self, collection: str, build_id: str) -> None:
+        """Delete a build's folder: out of the listing at once (rename), then its files."""
+        folder = self.build_dir(collection, build_id)
+        doomed = folder.with_name(REMOVING + build_id)
+        if doomed.exists():  # the leftover of an earlier, interrupted removal
+            shutil.rmtree(doomed, ignore_errors=True)
+        try:
+            folder.rename(doomed)
+        except FileNotFoundError:
+            return
+        shutil.rmtree(doomed, ignore_errors=True)
 
     def _write(self, info: BuildInfo) -> BuildInfo:
         path = self.build_dir(info.collection, info.build_id) / "build.json"

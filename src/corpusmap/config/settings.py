@@ -195,6 +195,12 @@ class Settings(BaseSettings):
         description="Where the API is reached; written reports link documents there.",
     )
 
+    @field_validator("api_key")
+    @classmethod
+    def _key_without_whitespace(cls, value: SecretStr) -> SecretStr:
+        # A header never carries surrounding whitespace: a key with it could never match.
+        return SecretStr(value.get_secret_value().strip())
+
     @field_validator("milvus_uri")
     @classmethod
     def _server_uri_or_empty(cls, value: str) -> str:

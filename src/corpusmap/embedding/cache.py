@@ -8,6 +8,10 @@ Storage is one SQLite file per model (and backend): a chunk's vectors commit in
 one transaction, so a process killed at any point leaves whole chunks or nothing,
 never a torn row. The hash covers the exact passage texts that were embedded, so
 a change of text, of `max_text_chars` or of passage splitting misses the cache.
+
+Rows are keyed by (document id, text hash), not by id alone: collections that
+number their documents alike (`1`, `2`, ...) share the file without evicting each
+other's vectors, and a text changed back and forth hits the cache both ways.
 """
 
 from __future__ import annotations
@@ -24,11 +28,19 @@ import numpy.typing as npt
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS vectors (
-    doc_id TEXT PRIMARY KEY,
+    doc_id TEXT NOT NULL,
     text_hash BLOB NOT NULL,
     passages INTEGER NOT NULL,
-    data BLOB NOT NULL
+    data BLOB NOT NULL,
+    PRIMARY KEY (doc_id, text_hash)
 )
+"""
+#: Files written before the key included the hash: their rows move to the new table.
+_MIGRATE = """
+ALTER TABLE vectors RENAME TO vectors_by_id;
+{schema};
+INSERT OR IGNORE INTO vectors SELECT doc_id, text_hash, passages, data FROM vectors_by_id;
+DROP TABLE vectors_by_id;
 """
 #: SQLite's bound on host parameters per statement is 32,766; stay well below.
 _LOOKUP_BATCH = 900
@@ -63,7 +75,14 @@ class EmbeddingCache:
         # WAL + NORMAL: a killed process loses at most the transaction in flight.
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
+        if self._keyed_by_id_alone():
+            self._db.executescript("BEGIN;" + _MIGRATE.format(schema=_SCHEMA) + "COMMIT;")
         self._db.execute(_SCHEMA)
+
+    def _keyed_by_id_alone(self) -> bool:
+        """Whether the file holds the old table, whose primary key is `doc_id` alone."""
+        columns = self._db.execute("PRAGMA table_info(vectors)").fetchall()
+        return [c[1] for c in columns if c[5]] == ["doc_id"]
 
     @classmethod
     def for_model(
@@ -113,7 +132,7 @@ class EmbeddingCache:
         hashes: Sequence[bytes],
         vectors: Sequence[npt.NDArray[np.float32]],
     ) -> None:
-        """Store documents' vectors in one transaction (a changed text replaces the old)."""
+        """Store documents' vectors in one transaction (beside any of other texts)."""
         rows = [
             (d, h, len(v), np.ascontiguousarray(v, dtype=np.float32).tobytes())
             for d, h, v in zip(doc_ids, hashes, vectors, strict=True)
@@ -122,10 +141,11 @@ class EmbeddingCache:
             self._db.execute("BEGIN")
             try:
                 self._db.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?, ?, ?)", rows)
+                self._db.execute("COMMIT")  # a full disk fails here too: rolled back below
             except BaseException:
-                self._db.execute("ROLLBACK")
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
                 raise
-            self._db.execute("COMMIT")
 
     def _decode(self, data: bytes, passages: int) -> npt.NDArray[np.float32]:
         return np.frombuffer(data, dtype=np.float32).reshape(passages, self.dimension)

@@ -9,13 +9,19 @@ the seed (which only starts the eigensolver) does not move the partition. HDBSCA
 then finds the clusters in that space (a guard keeps any one cluster from taking
 most of the corpus), and outliers are reassigned to the nearest topic centroid,
 nearest first, until at most `max_outlier_share` of the corpus is left in topic -1.
+
+A small corpus (a few hundred documents) may hold no cluster of the default
+smallest size once HDBSCAN has spent its outliers: 80 AG News stories of two
+labels gave none at size 10, so all 80 were outliers. There the caller passes
+smaller sizes to try in turn, on the same reduction, until two topics appear.
 """
 
 from __future__ import annotations
 
 import logging
 import warnings
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
@@ -52,6 +58,9 @@ class Clustering:
     labels: Labels
     outlier_share_before: float
     selection: str
+    #: The smallest topic size the clusters were found with (smaller than asked, if
+    #: the asked one found under two topics and smaller sizes were offered).
+    min_topic_size: int
 
 
 def normalise(vectors: npt.NDArray[np.floating]) -> Vectors:
@@ -170,22 +179,40 @@ def canonical_ids(labels: Labels) -> Labels:
     return np.asarray([mapping.get(t, OUTLIER) for t in labels.tolist()], dtype=np.int64)
 
 
-def cluster_documents(vectors: Vectors, params: ClusterParams) -> Clustering:
-    """Cluster documents: spectral embedding, HDBSCAN, then outlier reassignment."""
-    reduced = spectral_reduce(vectors, params)
-    selection = "eom"
-    labels = _hdbscan(reduced, params, selection)
+def _select(reduced: npt.NDArray[np.float64], params: ClusterParams) -> tuple[Labels, str]:
+    """HDBSCAN's excess-of-mass clusters, or its leaves where those give more topics
+    while the former give under `min_topics`."""
+    labels = _hdbscan(reduced, params, "eom")
     if topic_count(labels) < params.min_topics:
         leaf = _hdbscan(reduced, params, "leaf")
         if topic_count(leaf) > topic_count(labels):
-            labels, selection = leaf, "leaf"
+            return leaf, "leaf"
+    return labels, "eom"
+
+
+def cluster_documents(
+    vectors: Vectors, params: ClusterParams, smaller_sizes: Sequence[int] = ()
+) -> Clustering:
+    """Cluster documents: spectral embedding, HDBSCAN, then outlier reassignment.
+
+    While fewer than two topics are found, each of `smaller_sizes` is tried in turn
+    as the smallest topic size (the outlier budget stays the same).
+    """
+    reduced = spectral_reduce(vectors, params)
+    labels, selection = _select(reduced, params)
+    for size in smaller_sizes:
+        if topic_count(labels) >= 2:
+            break
+        params = replace(params, min_topic_size=size)
+        labels, selection = _select(reduced, params)
     before = float(np.mean(labels == OUTLIER))
     labels = canonical_ids(reassign_outliers(vectors, labels, params.max_outlier_share))
     log.info(
-        "%d topics (%s), outliers %.1f%% before reassignment, %.1f%% after",
+        "%d topics (%s, smallest %d), outliers %.1f%% before reassignment, %.1f%% after",
         topic_count(labels),
         selection,
+        params.min_topic_size,
         100 * before,
         100 * float(np.mean(labels == OUTLIER)),
     )
-    return Clustering(labels=labels, outlier_share_before=before, selection=selection)
+    return Clustering(labels, before, selection, params.min_topic_size)

@@ -17,7 +17,7 @@ import json
 import logging
 import math
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -45,6 +45,10 @@ __all__ = ["KEYWORDS", "PATENT_STOP_WORDS", "TopicFit", "TopicParams", "fit_topi
 log = logging.getLogger(__name__)
 
 MIN_DOCUMENTS = 30
+#: Under this many documents the default smallest topic size may shrink (see
+#: `smaller_topic_sizes`), down to `SMALLEST_TOPIC`.
+SMALL_CORPUS = 300
+SMALLEST_TOPIC = 3
 REPRESENTATIVES = 5
 
 #: The parameters a fit used, recorded with the model.
@@ -80,6 +84,25 @@ class TopicFit:
 def default_min_topic_size(n_docs: int) -> int:
     """A smallest-topic size that grows with the corpus (10 for small ones)."""
     return max(10, round(math.sqrt(n_docs) / 4))
+
+
+def smaller_topic_sizes(n_docs: int, size: int) -> list[int]:
+    """The sizes tried in turn, below the default, while a small corpus (under
+    `SMALL_CORPUS` documents) gives fewer than two topics."""
+    if n_docs >= SMALL_CORPUS:
+        return []
+    return list(range(size - 1, SMALLEST_TOPIC - 1, -1))
+
+
+def _params(
+    n_docs: int, seed: int, min_topic_size: int | None, max_outlier_share: float
+) -> tuple[TopicParams, list[int]]:
+    """The parameters of a fit on `n_docs` documents, and the smaller topic sizes to
+    try: an asked-for size is kept; the default shrinks on a small corpus if it must."""
+    size = min_topic_size or default_min_topic_size(n_docs)
+    smaller = [] if min_topic_size else smaller_topic_sizes(n_docs, size)
+    params = TopicParams(seed=seed, min_topic_size=size, max_outlier_share=max_outlier_share)
+    return params, smaller
 
 
 def _build_model(n_docs: int) -> Any:
@@ -121,18 +144,15 @@ def fit_topics(
     if len(ids) < MIN_DOCUMENTS:
         raise ConfigError(f"topics need at least {MIN_DOCUMENTS} documents, got {len(ids)}")
     sampled = max(sample_size, MIN_DOCUMENTS) if 0 < sample_size < len(ids) else 0
-    params = TopicParams(
-        seed=seed,
-        min_topic_size=min_topic_size or default_min_topic_size(sampled or len(ids)),
-        max_outlier_share=max_outlier_share,
-        fit_sample=sampled,
-    )
+    params, smaller = _params(sampled or len(ids), seed, min_topic_size, max_outlier_share)
+    params = replace(params, fit_sample=sampled)
     log.info("fitting topics on %d documents (%s)", len(ids), params)
     unit = normalise(vectors)
     if sampled:
-        clustering = cluster_on_sample(ids, unit, params, sampled)
+        clustering = cluster_on_sample(ids, unit, params, sampled, smaller)
     else:
-        clustering = cluster_documents(unit, params)
+        clustering = cluster_documents(unit, params, smaller)
+    params = replace(params, min_topic_size=clustering.min_topic_size)
     model = _build_model(len(ids))
     model.fit(list(texts), embeddings=unit, y=clustering.labels)
     labels = np.asarray(model.topics_, dtype=np.int64)

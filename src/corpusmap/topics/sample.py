@@ -88,15 +88,20 @@ def place_rest(
 
 
 def cluster_on_sample(
-    ids: Sequence[str], unit: Vectors, params: ClusterParams, size: int
+    ids: Sequence[str],
+    unit: Vectors,
+    params: ClusterParams,
+    size: int,
+    smaller_sizes: Sequence[int] = (),
 ) -> Clustering:
     """Cluster a hash-chosen sample of `size` documents, then place the rest."""
     picked = sample_indices(ids, size)
     log.info("clustering a sample of %d of %d documents", len(picked), len(ids))
-    sampled = cluster_documents(unit[picked], params)
+    sampled = cluster_documents(unit[picked], params, smaller_sizes)
     labels = canonical_ids(place_rest(unit, picked, sampled.labels))
     return Clustering(
         labels=labels,
         outlier_share_before=sampled.outlier_share_before,
         selection=sampled.selection,
+        min_topic_size=sampled.min_topic_size,
     )
