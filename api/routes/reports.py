@@ -69,14 +69,16 @@ def report_links(name: str) -> ReportLinks:
 def topic_report(name: str, store: StoreDep) -> HTMLResponse:
     """The HTML topic report's overview: topic table, sizes, intertopic map, document map
     (a sample of at most 5,000 documents), topics over time, per class and hierarchy;
-    each topic links to its page. plotly.js is served by this API, never a CDN."""
+    each topic links to its page, a map bubble opens its topic and a map point its
+    document. plotly.js is served by this API, never a CDN."""
     return HTMLResponse(render_overview_page(cached_report_data(store, name), report_links(name)))
 
 
 @router.get("/collections/{name}/report/topics/{topic_id}", response_class=HTMLResponse)
 def topic_report_page(name: str, topic_id: TopicId, store: StoreDep) -> HTMLResponse:
     """A topic's page of the report: keywords with weights, trend, class mix, nearest
-    topics and representative documents linked to the document view; 404 for no such
+    topics and representative documents linked to the app's document page, a link to
+    the topic's full document list and a search within the topic; 404 for no such
     topic."""
     data = cached_report_data(store, name)
     return HTMLResponse(render_topic_page(data, topic_id, report_links(name)))

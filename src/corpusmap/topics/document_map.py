@@ -8,15 +8,21 @@ always gives the same map. Only the sampled documents' vectors are read, by id i
 batches, so memory grows with the sample, not the corpus.
 
 The sample is laid out by a seeded 2-D UMAP of its vectors (cosine, `LAYOUT_NEIGHBOURS`
-neighbours, `LAYOUT_SEED`): documents near each other in 2-D are near in the
-embedding, so topics show as their own islands. The same sample always gets the
-same coordinates (the seed fixes UMAP's initialisation and its single-threaded
-optimisation). Below `MIN_LAYOUT_POINTS` documents there is no neighbourhood to
-keep and the sample's own first two principal axes are used. The map the report
-drew before, documents on the principal axes of the topic centroids
-(`centroid_layout`), folded many topics into a few overlapping blobs: on the 6,186
-patent abstracts (59 topics), `python -m bench.document_map` measures both
-(`separation`: silhouette by topic and 10-NN topic agreement, in 2-D).
+neighbours, `LAYOUT_SEED`) guided by the documents' topics (UMAP's semi-supervised
+mode: the k-NN graph of the vectors is joined with one of shared topics, weighted
+`LAYOUT_TOPIC_WEIGHT`; outliers are left unlabelled and placed by their vectors
+alone). Documents near each other in 2-D are similar, or of one topic, so topics show
+as their own islands. The vectors alone cannot do that where a topic's documents
+are not each other's neighbours: on the 6,186 patent abstracts only about a quarter
+of a document's 10 nearest neighbours in the embedding share its topic, and a UMAP of
+the vectors alone keeps just that. The same sample always gets the same coordinates
+(the seed fixes UMAP's initialisation and its single-threaded optimisation; the
+neighbour graph is exact, from `clustering.exact_knn`). Below
+`MIN_LAYOUT_POINTS` documents there is no neighbourhood to keep and the sample's own
+first two principal axes are used. The map the report drew before, documents on the
+principal axes of the topic centroids (`centroid_layout`), folded many topics into a
+few overlapping blobs; `python -m bench.document_map` measures the layouts against
+each other (`separation`: silhouette by topic and 10-NN topic agreement, in 2-D).
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ from corpusmap.embedding.batching import unit_mean
 from corpusmap.store.filters import doc_ids_filter
 from corpusmap.store.milvus import MilvusStore, group_passages
 from corpusmap.store.topic_store import OUTLIER_TOPIC
+from corpusmap.topics.clustering import exact_knn
 from corpusmap.topics.sample import sample_indices
 
 #: Most documents the map draws, whatever the size of the collection.
@@ -43,9 +50,14 @@ TITLE_CHARS = 80
 LAYOUT_SEED = 42
 LAYOUT_NEIGHBOURS = 15
 LAYOUT_MIN_DIST = 0.1
+#: How much shared topics count against the vectors' neighbourhoods (UMAP's target_weight).
+LAYOUT_TOPIC_WEIGHT = 0.5
 #: Fewer sampled documents than this: their principal axes instead of UMAP.
 MIN_LAYOUT_POINTS = 50
-UMAP_LAYOUT = f"a seeded 2-D UMAP of their vectors (cosine, {LAYOUT_NEIGHBOURS} neighbours)"
+UMAP_LAYOUT = (
+    f"a seeded 2-D UMAP of their vectors (cosine, {LAYOUT_NEIGHBOURS} neighbours) "
+    "guided by their topics"
+)
 PCA_LAYOUT = "their first two principal axes"
 #: Neighbours per point of `separation`'s topic agreement.
 AGREEMENT_K = 10
@@ -154,33 +166,55 @@ def centroid_layout(vectors: npt.ArrayLike, centroids: npt.ArrayLike) -> Coords:
     return project(vectors, principal_axes(frame))
 
 
-def umap_layout(vectors: npt.ArrayLike, seed: int = LAYOUT_SEED) -> Coords:
-    """A seeded 2-D UMAP of vectors by cosine: (n, 2), centred, the same for the same
-    input (`random_state` makes UMAP's optimisation single-threaded and repeatable)."""
+def umap_layout(
+    vectors: npt.ArrayLike, topics: Sequence[int] | None = None, seed: int = LAYOUT_SEED
+) -> Coords:
+    """A seeded 2-D UMAP of vectors by cosine, guided by `topics` when given (outliers
+    unlabelled; no guide with under two topics): (n, 2), centred, the same for the
+    same input (`random_state` makes UMAP's optimisation single-threaded, repeatable)."""
     from umap import UMAP
 
     data = np.asarray(vectors, dtype=np.float32)
+    labels = np.asarray(topics if topics is not None else [], dtype=np.int64)
+    guided = len(set(labels.tolist()) - {OUTLIER_TOPIC}) >= 2
+    neighbours = min(LAYOUT_NEIGHBOURS, len(data) - 1)
     reducer = UMAP(
         n_components=2,
-        n_neighbors=min(LAYOUT_NEIGHBOURS, len(data) - 1),
+        n_neighbors=neighbours,
         min_dist=LAYOUT_MIN_DIST,
         metric="cosine",
+        target_weight=LAYOUT_TOPIC_WEIGHT,
         random_state=seed,
         n_jobs=1,
+        precomputed_knn=_self_and_neighbours(data, neighbours),
     )
     with warnings.catch_warnings():  # "n_jobs overridden by random_state": wanted here
         warnings.simplefilter("ignore", UserWarning)
-        coords = np.asarray(reducer.fit_transform(data), dtype=np.float64)
+        found = reducer.fit_transform(data, y=labels if guided else None)
+    coords = np.asarray(found, dtype=np.float64)
     return np.round(coords - coords.mean(axis=0), _DIGITS)
 
 
-def layout_points(vectors: npt.ArrayLike, seed: int = LAYOUT_SEED) -> tuple[Coords, str]:
-    """2-D coordinates of a map sample and how they were found: `umap_layout`, or the
-    sample's principal axes when it is too small for neighbourhoods."""
+def _self_and_neighbours(
+    data: npt.NDArray[np.float32], neighbours: int
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float32], None]:
+    """The exact cosine k-NN graph as UMAP's `precomputed_knn` (each row itself first):
+    exact, repeatable, and it spares UMAP its approximate search (pynndescent), whose
+    compilation took most of a first layout's time."""
+    indices, distances = exact_knn(data, neighbours - 1)
+    own = np.arange(len(data), dtype=np.int64)[:, None]
+    return np.hstack([own, indices]), np.hstack([np.zeros_like(own, np.float32), distances]), None
+
+
+def layout_points(
+    vectors: npt.ArrayLike, topics: Sequence[int], seed: int = LAYOUT_SEED
+) -> tuple[Coords, str]:
+    """2-D coordinates of a map sample and how they were found: `umap_layout` guided
+    by the topics, or the sample's principal axes when it is too small for that."""
     data = np.asarray(vectors, dtype=np.float32)
     if len(data) < MIN_LAYOUT_POINTS:
         return np.round(project(data, principal_axes(data)), _DIGITS), PCA_LAYOUT
-    return umap_layout(data, seed), UMAP_LAYOUT
+    return umap_layout(data, topics, seed), UMAP_LAYOUT
 
 
 def separation(
@@ -246,7 +280,7 @@ def build_document_map(
     sample = read_sample(store, collection, doc_topics, cap)
     if sample is None:
         return None
-    coords, layout = layout_points(sample.vectors, seed)
+    coords, layout = layout_points(sample.vectors, sample.topics, seed)
     return DocumentMap(
         total=sample.total,
         layout=layout,
