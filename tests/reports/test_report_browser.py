@@ -232,7 +232,8 @@ def test_served_report_renders_offline_and_links_topics_to_documents(
     assert_styled(page)
     scripts = [u for u in seen.requests if ".js" in u]
     assert [u.split("?")[0] for u in scripts] == [
-        f"{server}/collections/claims/report/plotly.min.js"  # served by the API, once
+        f"{server}/collections/claims/report/plotly.min.js",  # served by the API, once
+        f"{server}/static/report.js",  # the click handlers, at the end of the page
     ]
     assert f"{server}/static/corpusmap.css" in seen.requests  # the stylesheet, from the API
     asked = stub_app_pages(page, server)
