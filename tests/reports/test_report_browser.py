@@ -1,8 +1,12 @@
 """The topic report in a real headless Chromium (Debian's `chromium`, driven by
 Playwright): the charts render with every request off the page's own origin
 refused, no script error is raised, and a reader clicks from the overview to a
-topic's page and on to a document: as the API serves it, as the one-page
+topic's page and on to a document, and clicks a document-map point to its document
+and a topic-map bubble to its topic: as the API serves it, as the one-page
 `report.html` of a build, and as the folder `corpusmap report` writes, from disk.
+Served, a topic page also leads to its paged document list and searches within the
+topic. The app's pages (`/ui/...`, another module's) are answered by a stub here, so
+these tests check where the report links, not those pages.
 
 Skipped, saying why, when no Chromium binary is found (`.ci/run` installs Debian's
 `chromium`; set CORPUSMAP_CHROMIUM to use another binary).
@@ -19,6 +23,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import pytest
 
@@ -162,6 +167,56 @@ _FIRST_POINT = """(() => {
   const [x, y] = [gd.data[0].x[0], gd.data[0].y[0]];
   return [box.left + gd._fullLayout.xaxis.l2p(x), box.top + gd._fullLayout.yaxis.l2p(y)];
 })()"""
+# Where the first bubble of the intertopic map is on the screen.
+_FIRST_BUBBLE = _FIRST_POINT.replace("chart-docmap", "chart-map")
+# The absolute addresses a chart's points carry (their customdata).
+_ADDRESSES = """(id) => document.getElementById(id).data
+  .flatMap(t => t.customdata).map(u => new URL(u, location.href).href)"""
+
+
+def click_chart_point(page: Any, chart: str, where: str) -> list[str]:
+    """Hover, then click, the point of `chart` at `where` (a script giving its screen
+    position); returns the absolute addresses the chart's points carry."""
+    page.wait_for_selector(f"#{chart}.js-plotly-plot svg.main-svg")
+    page.locator(f"#{chart}").scroll_into_view_if_needed()
+    x, y = page.evaluate(where)
+    page.mouse.move(x, y)
+    page.locator(f"#{chart} .hoverlayer .hovertext").wait_for()
+    addresses = page.evaluate(_ADDRESSES, chart)
+    page.mouse.click(x, y)
+    return list(addresses)
+
+
+def click_to_document(page: Any) -> str:
+    """Click the document map's first point: the page opens that point's document
+    (or one drawn over it); returns the address opened."""
+    with page.expect_navigation() as navigation:
+        addresses = click_chart_point(page, "chart-docmap", _FIRST_POINT)
+    opened = navigation.value.url
+    assert opened in addresses, opened
+    return str(opened)
+
+
+def click_to_topic(page: Any) -> str:
+    """Click the intertopic map's first bubble: the page opens a topic's page (in a
+    folder or served) or section (the one-page report); returns the address opened."""
+    before = page.url
+    addresses = click_chart_point(page, "chart-map", _FIRST_BUBBLE)
+    page.wait_for_function("(before) => location.href !== before", arg=before)
+    assert page.url in addresses, page.url
+    return str(page.url)
+
+
+def stub_app_pages(page: Any, server: str) -> list[str]:
+    """Answer the app's pages (`/ui/...`) with a stub; returns the addresses asked for."""
+    asked: list[str] = []
+
+    def answer(route: Any) -> None:
+        asked.append(route.request.url)
+        route.fulfill(status=200, content_type="text/html", body="<!doctype html><p>app</p>")
+
+    page.route(f"{server}/ui/**", answer)
+    return asked
 
 
 def test_served_report_renders_offline_and_links_topics_to_documents(
@@ -177,12 +232,59 @@ def test_served_report_renders_offline_and_links_topics_to_documents(
     assert_styled(page)
     scripts = [u for u in seen.requests if ".js" in u]
     assert [u.split("?")[0] for u in scripts] == [
-        f"{server}/collections/claims/report/plotly.min.js"  # served by the API, once
+        f"{server}/collections/claims/report/plotly.min.js",  # served by the API, once
+        f"{server}/static/report.js",  # the click handlers, at the end of the page
     ]
     assert f"{server}/static/corpusmap.css" in seen.requests  # the stylesheet, from the API
-    follow_topic_to_document(page, topics[0]["id"], f"{server}/collections/claims/report/topics/")
+    asked = stub_app_pages(page, server)
+    opened = click_to_document(page)
+    assert opened.startswith(f"{server}/ui/collections/claims/documents/") and asked == [opened]
+    assert_document_of(server, opened.rsplit("/", 1)[1])
+    page.go_back(wait_until="load")
+    topic_page = click_to_topic(page)
+    assert topic_page.startswith(f"{server}/collections/claims/report/topics/")
+    page.go_back(wait_until="load")
+    topic = topics[0]["id"]
+    follow_topic_to_document(page, topic, f"{server}/collections/claims/report/topics/", server)
+    page.go_back(wait_until="load")
+    page_through_topic_documents(page, server, topic)
     assert seen.errors == [] and seen.refused == []
     page.close()
+
+
+def assert_document_of(server: str, quoted_id: str, topic: int | None = None) -> None:
+    """The id (percent-encoded) is a stored document (of `topic`, if given)."""
+    import httpx
+
+    document = httpx.get(f"{server}/collections/claims/documents/{quoted_id}").json()
+    assert document["id"] == unquote(quoted_id)
+    assert topic is None or document["topic"] == topic
+
+
+def page_through_topic_documents(page: Any, server: str, topic: int) -> None:
+    """From a served topic page: its full document list, the next page, a document of
+    it (the app's page), then a search within the topic (the app's search page)."""
+    with page.expect_navigation():
+        page.click("a.all-documents")
+    assert page.url == f"{server}/collections/claims/report/topics/{topic}/documents"
+    assert_styled(page)
+    first = page.locator("li.doc a").all_text_contents()
+    assert len(first) == min(20, page.locator("li.doc").count()) and first
+    if page.locator("a[rel=next]").count():
+        with page.expect_navigation():
+            page.click("a[rel=next]")
+        assert page.url.endswith("/documents?offset=20")
+        assert page.locator("a[rel=prev]").count() == 1
+    link = page.locator("li.doc a").first
+    with page.expect_navigation():
+        link.click()
+    assert page.url.startswith(f"{server}/ui/collections/claims/documents/")
+    assert_document_of(server, page.url.rsplit("/", 1)[1], topic)
+    page.goto(f"{server}/collections/claims/report/topics/{topic}", wait_until="load")
+    page.fill("#topic-search", "golf <club>")
+    with page.expect_navigation():
+        page.press("#topic-search", "Enter")
+    assert page.url == (f"{server}/ui/collections/claims/search?q=golf+%3Cclub%3E&topic={topic}")
 
 
 def assert_styled(page: Any) -> None:
@@ -190,9 +292,10 @@ def assert_styled(page: Any) -> None:
     assert page.evaluate("getComputedStyle(document.body).maxWidth") == "1152px"
 
 
-def follow_topic_to_document(page: Any, topic: int, topic_url: str) -> None:
+def follow_topic_to_document(page: Any, topic: int, topic_url: str, server: str) -> None:
     """From the overview, click a topic to its page (trend drawn), then one of its
-    representative documents to the API's document view."""
+    representative documents: the app's document page when served (a stub here), the
+    API's document view from a folder."""
     with page.expect_navigation():
         page.click(f"#row-{topic} a")
     assert page.url.startswith(topic_url) and page.url.removeprefix(topic_url) in (
@@ -208,8 +311,12 @@ def follow_topic_to_document(page: Any, topic: int, topic_url: str) -> None:
     with page.expect_navigation() as navigation:
         link.click()
     assert navigation.value.status == 200
-    document = navigation.value.json()
-    assert document["id"] == doc_id and document["topic"] == topic
+    if page.url.startswith(f"{server}/ui/"):
+        assert page.url == f"{server}/ui/collections/claims/documents/{doc_id}"
+        assert_document_of(server, doc_id, topic)
+    else:
+        document = navigation.value.json()
+        assert document["id"] == unquote(doc_id) and document["topic"] == topic
 
 
 def test_written_report_file_renders_with_no_network(browser: Any, claims_index: ClaimsIndex):
@@ -221,6 +328,7 @@ def test_written_report_file_renders_with_no_network(browser: Any, claims_index:
     assert len(topics) >= 5
     assert_charts_rendered(page, topics)
     assert_styled(page)  # the stylesheet is inlined: the page is the only request
+    assert click_to_topic(page).startswith(path.as_uri() + "#topic-")  # its section
     assert seen.errors == [] and seen.refused == [] and seen.requests == [path.as_uri()]
     page.close()
 
@@ -240,9 +348,15 @@ def test_report_folder_renders_from_disk_with_no_network(
     assert len(topics) >= 5
     assert_charts_rendered(page, topics)
     assert_styled(page)
-    local = [index, tmp_path / "corpusmap.css", tmp_path / "plotly.min.js"]
+    local = [index, tmp_path / "corpusmap.css", tmp_path / "plotly.min.js", tmp_path / "report.js"]
     assert sorted(seen.requests) == sorted(p.as_uri() for p in local)
-    follow_topic_to_document(page, topics[1]["id"], (tmp_path / "topics").as_uri() + "/")
-    assert all(u.startswith("file://") for u in seen.requests[:-1])  # the document: the API
+    opened = click_to_document(page)  # the API's document view, as the folder links it
+    assert opened.startswith(f"{server}/collections/claims/documents/")
+    assert_document_of(server, opened.rsplit("/", 1)[1])
+    page.go_back(wait_until="load")
+    assert click_to_topic(page).startswith((tmp_path / "topics").as_uri() + "/")
+    page.go_back(wait_until="load")
+    topics_url = (tmp_path / "topics").as_uri() + "/"
+    follow_topic_to_document(page, topics[1]["id"], topics_url, server)
     assert seen.errors == [] and seen.refused == []
     page.close()

@@ -14,12 +14,14 @@ import numpy as np
 from corpusmap.reports.charts import dendrogram_lines
 from corpusmap.reports.data import ReportData, choose_interval, nearest_topics, topic_map
 from corpusmap.reports.render import render_report, render_topic_report
+from corpusmap.reports.templating import SCRIPT, static_text
 from corpusmap.store.milvus import MilvusStore
 from corpusmap.store.topic_store import TopicSummary
 from corpusmap.topics.breakdowns import BinWords, TopicsByClass
 from corpusmap.topics.document_map import (
     FLOOR_PARTS,
     MAX_POINTS,
+    UMAP_LAYOUT,
     DocumentMap,
     allocate,
     build_document_map,
@@ -65,7 +67,7 @@ def _full_data() -> ReportData:
         neighbours=nearest_topics([0, 1], vectors),
         document_map=DocumentMap(
             total=4,
-            frame="documents",
+            layout="their first two principal axes",
             ids=["d1", "d2", "d3"],
             titles=["<i>t</i>", "d2", "d3"],
             topics=[0, 1, -1],
@@ -100,6 +102,10 @@ def test_the_page_charts_every_view_and_fetches_nothing():
     assert traces[0]["hovertext"] == [
         "&lt;i&gt;t&lt;/i&gt;<br>id d1<br>0: &lt;b&gt;bold&lt;/b&gt; label"
     ]
+    # A click opens a point's document, a bubble's topic section (static/report.js).
+    assert [t["customdata"] for t in traces] == [["/docs/d1"], ["/docs/d2"], ["/docs/d3"]]
+    assert chart_traces(page, "chart-map")[0]["customdata"] == ["#topic-0", "#topic-1"]
+    assert static_text(SCRIPT) in page and "placed by their first two principal" in page
 
 
 def test_without_scripts_the_tables_carry_every_view():
@@ -170,8 +176,9 @@ def test_index_writes_the_report_and_the_api_serves_it(claims_index: ClaimsIndex
             assert f'<tr id="row-{topic["id"]}"><td><a href="{base}/topics/{topic["id"]}">' in (
                 served.text
             )
-        (bundle,) = re.findall(r"<script[^>]*src=\"([^\"]+)\"", served.text)
-        assert bundle.startswith(f"{base}/plotly.min.js?v=")
+        bundle, script = re.findall(r"<script[^>]*src=\"([^\"]+)\"", served.text)
+        assert bundle.startswith(f"{base}/plotly.min.js?v=") and script == "/static/report.js"
+        assert client.get(script).headers["content-type"].startswith("text/javascript")
         script = client.get(bundle)
         assert script.status_code == 200 and script.headers["cache-control"] == BUNDLE_CACHE
         assert script.headers["content-type"].startswith("text/javascript")
@@ -197,12 +204,15 @@ def test_the_api_serves_a_page_per_topic(claims_index: ClaimsIndex):
             assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
             assert f"Topic {topic_id}: " in page.text and "Representative documents" in page.text
             assert "href='/collections/claims/report'>All topics" in page.text
-            linked = {int(i) for i in re.findall(rf"href=[\"']{base}/(-?\d+)", page.text)}
+            linked = {int(i) for i in re.findall(rf"href=[\"']{base}/(-?\d+)[\"']", page.text)}
             assert linked and linked <= topics - {topic_id}  # neighbours, previous, next
             assert "chart-trend" in page.text and "CPC section" in page.text  # trend, classes
             assert ("Nearest topics" in page.text) == (topic_id != -1)
         doc_link = page.text.split('<p class="doc"><a href="')[1].split('"')[0]
-        assert client.get(doc_link).json()["topic"] == topic_id
+        app_page = "/ui/collections/claims/documents/"  # the app's document page
+        assert doc_link.startswith(app_page)
+        doc_id = doc_link.removeprefix(app_page)
+        assert client.get(f"/collections/claims/documents/{doc_id}").json()["topic"] == topic_id
         missing = client.get(f"{base}/9999")
         assert missing.status_code == 404
         assert missing.json()["detail"] == "collection 'claims' has no topic 9999"
@@ -231,17 +241,18 @@ def test_the_document_map_of_a_stored_collection(claims_store: MilvusStore):
         r for b in claims_store.iter_rows("claims", fields, expression="passage == 0") for r in b
     ]
     doc_topics = [(r["doc_id"], r["topic"]) for r in rows]
-    from corpusmap.store.topic_store import TopicStore
-
-    _, centroids = TopicStore(claims_store).topic_vectors("claims")
-    points = build_document_map(claims_store, "claims", doc_topics, centroids, cap=300)
+    points = build_document_map(claims_store, "claims", doc_topics, cap=300)
     assert points is not None and points.total == 1100 and len(points.ids) == 300
     assert set(points.topics) == {t for _, t in doc_topics}  # every topic, outliers too
-    assert points.frame == "topic centroids" and len(set(points.ids)) == 300
+    assert points.layout == UMAP_LAYOUT and len(set(points.ids)) == 300
     by_id = dict(doc_topics)
     assert all(by_id[i] == t for i, t in zip(points.ids, points.topics, strict=True))
-    again = build_document_map(claims_store, "claims", doc_topics[::-1], centroids, cap=300)
-    assert again is not None and (again.ids, again.xs) == (points.ids, points.xs)
+    again = build_document_map(claims_store, "claims", doc_topics[::-1], cap=300)
+    assert again is not None and (again.ids, again.xs, again.ys) == (
+        points.ids,
+        points.xs,
+        points.ys,
+    )
 
 
 def _links(page: str) -> list[str]:
@@ -266,7 +277,8 @@ def test_report_folder_pages_link_to_files_that_exist(claims_index: ClaimsIndex,
     for path in [folder / "index.html", *(folder / "topics").iterdir()]:
         page = path.read_text()
         scripts = re.findall(r"<script[^>]*src=[\"']([^\"']+)", page)
-        assert scripts == ["plotly.min.js" if path.name == "index.html" else "../plotly.min.js"]
+        overview = ["plotly.min.js", "report.js"]
+        assert scripts == (overview if path.name == "index.html" else ["../plotly.min.js"])
         assert len(page) < 400_000  # the bundle is not inlined
         for link in _links(page):
             if link.startswith("https://x.test/d/"):

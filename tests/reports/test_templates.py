@@ -53,11 +53,14 @@ def _hostile_data() -> ReportData:
         TopicSummary(1, f"1 {LABEL}", second.size, second.keywords, []),
         TopicSummary(-1, f"outliers {LABEL}", outliers.size, [], []),
     ]
-    data.documents = {i: {"title": LABEL if i == HOSTILE_ID else "", "text": LABEL} for i in IDS}
+    data.documents = {  # distinct texts: representatives that repeat a text are left out
+        i: {"title": LABEL if i == HOSTILE_ID else "", "text": f"{LABEL} {n}"}
+        for n, i in enumerate(IDS)
+    }
     assert data.document_map is not None
     data.document_map = DocumentMap(
         total=4,
-        frame="documents",
+        layout="their first two principal axes",
         ids=[HOSTILE_ID, "d2", "d3"],
         titles=[LABEL, "d2", "d3"],
         topics=[0, 1, -1],
@@ -121,8 +124,17 @@ def test_served_collection_names_are_percent_encoded():
     links = report_links("a b/c")
     assert links.overview == "/collections/a%20b%2Fc/report"
     assert links.topic_href(-1) == "/collections/a%20b%2Fc/report/topics/-1"
-    assert with_id(links.document, "x/y") == "/collections/a%20b%2Fc/documents/x%2Fy"
+    assert with_id(links.document, "x/y") == "/ui/collections/a%20b%2Fc/documents/x%2Fy"
+    assert links.search == "/ui/collections/a%20b%2Fc/search"
+    assert with_id(links.topic_documents, -1) == "/collections/a%20b%2Fc/report/topics/-1/documents"
     assert links.stylesheet_from_topic == f"/static/{STYLESHEET}"
+    assert links.script_from_overview == "/static/report.js"
+    assert [(n.text, n.href) for n in links.app_nav] == [
+        ("Collections", "/"),
+        ("Search", "/ui/collections/a%20b%2Fc/search"),
+        ("Landscape", "/collections/a%20b%2Fc/report"),
+        ("API docs", "/docs"),
+    ]
 
 
 def test_templates_autoescape_and_nav_links_come_from_the_context():

@@ -12,6 +12,7 @@ from corpusmap.reports.pages import (
     write_report_folder,
 )
 from corpusmap.reports.render import build_topic_report, render_report
+from corpusmap.reports.topic_documents import render_topic_documents_page
 
 __all__ = [
     "ReportData",
@@ -20,6 +21,7 @@ __all__ = [
     "collect_report_data",
     "render_overview_page",
     "render_report",
+    "render_topic_documents_page",
     "render_topic_page",
     "write_report_folder",
 ]

@@ -6,6 +6,9 @@ same bundle from a path beside the pages (the report folder, the API), and each 
 is a div plus the call that draws it, from plotly's `to_html(full_html=False)`.
 Corpus strings are HTML-escaped before they reach a chart, because plotly reads
 text as a small subset of HTML (a class named "<b>x</b>" would otherwise turn bold).
+The two maps carry a URL per point in `customdata` (a bubble: its topic's page or
+section; a document point: its document's page), which `static/report.js` opens on
+a click.
 """
 
 from __future__ import annotations
@@ -13,11 +16,12 @@ from __future__ import annotations
 import functools
 import html
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from markupsafe import Markup
 
+from corpusmap.reports.templating import with_id
 from corpusmap.store.topic_store import OUTLIER_TOPIC, TopicSummary
 from corpusmap.topics.breakdowns import CLASS_FIELD_NAMES, TopicsByClass
 from corpusmap.topics.document_map import DocumentMap
@@ -128,8 +132,13 @@ def classes_chart(by_class: TopicsByClass, topics: Sequence[TopicSummary]) -> Ma
     return _div(figure, "chart-classes", max(320, 24 * len(rows) + 120))
 
 
-def map_chart(topics: Sequence[TopicSummary], coords: Mapping[int, tuple[float, float]]) -> Markup:
-    """Intertopic map: topic centroids on their two principal axes, area by size."""
+def map_chart(
+    topics: Sequence[TopicSummary],
+    coords: Mapping[int, tuple[float, float]],
+    href: Callable[[int], str] = lambda topic_id: "",
+) -> Markup:
+    """Intertopic map: topic centroids on their two principal axes, area by size; each
+    bubble carries its topic's address (`href`) for report.js to open on a click."""
     import plotly.graph_objects as go
 
     shown = [t for t in topics if t.topic_id in coords]
@@ -141,6 +150,7 @@ def map_chart(topics: Sequence[TopicSummary], coords: Mapping[int, tuple[float, 
         text=[str(t.topic_id) for t in shown],
         hovertext=[f"{topic_name(t, 60)}<br>{t.size} documents" for t in shown],
         hoverinfo="text",
+        customdata=[href(t.topic_id) for t in shown],
         marker={
             "size": [8 + 40 * math.sqrt(t.size / largest) for t in shown],
             "color": _COLOUR,
@@ -199,9 +209,13 @@ def hierarchy_chart(tree: Mapping[str, Any], topics: Sequence[TopicSummary]) -> 
     return _div(figure, "chart-hierarchy", max(300, 22 * len(leaves) + 80))
 
 
-def document_map_chart(points: DocumentMap, topics: Sequence[TopicSummary]) -> Markup:
+def document_map_chart(
+    points: DocumentMap, topics: Sequence[TopicSummary], document_url: str = ""
+) -> Markup:
     """The sampled documents in 2-D, one WebGL trace per topic (click the legend to hide
-    one); hover shows a document's title (its id if untitled), id and topic."""
+    one); hover shows a document's title (its id if untitled), id and topic, and each
+    point carries its document's address (`document_url`, `{id}` filled in, quoted)
+    for report.js to open on a click."""
     import plotly.colors
     import plotly.graph_objects as go
 
@@ -224,6 +238,9 @@ def document_map_chart(points: DocumentMap, topics: Sequence[TopicSummary]) -> M
                     for i in rows
                 ],
                 hoverinfo="text",
+                customdata=[with_id(document_url, points.ids[i]) for i in rows]
+                if document_url
+                else None,
                 marker={
                     "size": 5,
                     "opacity": 0.5 if outliers else 0.75,
@@ -231,8 +248,9 @@ def document_map_chart(points: DocumentMap, topics: Sequence[TopicSummary]) -> M
                 },
             )
         )
-    figure.update_xaxes(title_text="PC 1", zeroline=False)
-    figure.update_yaxes(title_text="PC 2", zeroline=False)
+    # Only neighbourhoods mean something in the layout, not the axes' values.
+    figure.update_xaxes(zeroline=False, showticklabels=False)
+    figure.update_yaxes(zeroline=False, showticklabels=False)
     return _div(figure, "chart-docmap", 560)
 
 

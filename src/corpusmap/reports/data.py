@@ -54,7 +54,7 @@ class ReportData:
     topic_map: dict[int, tuple[float, float]] = field(default_factory=dict)
     #: Topic id -> nearest other topics by centroid cosine, best first.
     neighbours: dict[int, list[tuple[int, float]]] = field(default_factory=dict)
-    #: A sample of the documents in 2-D, on the intertopic map's axes.
+    #: A sample of the documents in 2-D (`document_map.layout_points`).
     document_map: DocumentMap | None = None
 
 
@@ -108,7 +108,7 @@ def collect_report_data(store: MilvusStore, collection: str) -> ReportData:
     fitted, vectors = topic_store.topic_vectors(collection)
     _add_centroid_views(data, fitted, vectors)
     doc_topics = [(str(r["doc_id"]), int(r["topic"])) for r in docs]
-    data.document_map = build_document_map(store, collection, doc_topics, vectors)
+    data.document_map = build_document_map(store, collection, doc_topics)
     return data
 
 

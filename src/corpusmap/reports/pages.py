@@ -5,15 +5,20 @@
     index.html          the overview; its topic table links to topics/<id>.html
     topics/<id>.html    a page per topic (the outlier topic -1 included)
     plotly.min.js       the plotly.js bundle of the installed plotly package, once
-    corpusmap.css       the stylesheet (`static/` of this package)
+    corpusmap.css       the stylesheet, report.js the charts' click handlers
+                        (`static/` of this package)
 
-Pages load plotly.js and the stylesheet by relative paths, so the folder can be moved
-or zipped whole. The API serves the same pages (`served_links`): the overview at
-`/collections/{name}/report`, topic pages under `.../report/topics/{id}`, the
-bundle at `.../report/plotly.min.js` and the stylesheet under `/static`, with
-absolute paths (as its document links are) so that no page depends on a trailing
-slash. Only the links differ. The pages are the templates `overview_page.html` and
-`topic_page.html`; every id in a link is percent-encoded.
+Pages load plotly.js, the stylesheet and report.js by relative paths, so the folder
+can be moved or zipped whole; its pages link only each other and the documents'
+URL template. The API serves the same pages (`served_links`): the overview at
+`/collections/{name}/report`, topic pages under `.../report/topics/{id}`, a topic's
+paged document list under `.../report/topics/{id}/documents`, the bundle at
+`.../report/plotly.min.js` and the static files under `/static`, with absolute paths
+(as its document links are) so that no page depends on a trailing slash. Served
+pages also carry the app's navigation (collections, search, landscape, API docs),
+link documents to the app's document page and search within a topic. The pages are
+the templates `overview_page.html`, `topic_page.html` and `topic_documents_page.html`;
+every id in a link is percent-encoded.
 """
 
 from __future__ import annotations
@@ -27,7 +32,14 @@ from corpusmap.reports import charts
 from corpusmap.reports.data import ReportData, collect_report_data
 from corpusmap.reports.render import OVERVIEW_NAV, overview_context
 from corpusmap.reports.tables import topic_view
-from corpusmap.reports.templating import STYLESHEET, NavLink, render, with_id, write_static
+from corpusmap.reports.templating import (
+    SCRIPT,
+    STYLESHEET,
+    NavLink,
+    render,
+    with_id,
+    write_static,
+)
 from corpusmap.store.milvus import MilvusStore
 from corpusmap.store.topic_store import TopicSummary
 
@@ -44,9 +56,16 @@ class ReportLinks:
     sibling: str  # a topic page, from another topic page
     plotly_from_overview: str
     plotly_from_topic: str
-    document: str  # a document view
+    document: str  # a document's page
     stylesheet_from_overview: str
     stylesheet_from_topic: str
+    script_from_overview: str  # report.js
+    #: A topic's paged document list ("": none, as in a folder).
+    topic_documents: str = ""
+    #: The collection's search page, for "search within this topic" ("": none).
+    search: str = ""
+    #: The app's navigation on every page ((): the page's own links only).
+    app_nav: tuple[NavLink, ...] = ()
 
     def topic_href(self, topic_id: int) -> str:
         """A topic page's address from the overview."""
@@ -55,6 +74,13 @@ class ReportLinks:
     def sibling_href(self, topic_id: int) -> str:
         """A topic page's address from another topic page."""
         return with_id(self.sibling, topic_id)
+
+    def nav(self, own: list[NavLink]) -> dict[str, list[NavLink]]:
+        """A page's `nav_links` (the app's, else its own) and `page_links` (its own,
+        under the app's)."""
+        if self.app_nav:
+            return {"nav_links": list(self.app_nav), "page_links": own}
+        return {"nav_links": own, "page_links": []}
 
 
 def folder_links(document_url: str) -> ReportLinks:
@@ -68,17 +94,31 @@ def folder_links(document_url: str) -> ReportLinks:
         document=document_url,
         stylesheet_from_overview=STYLESHEET,
         stylesheet_from_topic=f"../{STYLESHEET}",
+        script_from_overview=SCRIPT,
     )
 
 
-def served_links(base: str, document_url: str, static: str) -> ReportLinks:
+def served_links(
+    base: str, document_url: str, static: str, *, search: str = "", home: str = "/"
+) -> ReportLinks:
     """Links between the pages the API serves under `base` (the overview's path, its
-    parts percent-encoded), the stylesheet under `static`; the bundle's address
-    carries the plotly.js version, so it can be cached for good."""
+    parts percent-encoded), the static files under `static`, documents at
+    `document_url` and the collection's search page at `search` ("": none); the
+    app's navigation starts at `home`. The bundle's address carries the plotly.js
+    version, so it can be cached for good."""
     bundle = f"{base}/{PLOTLY_FILE}?v={charts.plotly_version()}"
     topic = f"{base}/{TOPICS_DIR}/{{id}}"
     css = f"{static}/{STYLESHEET}"
-    return ReportLinks(base, topic, topic, bundle, bundle, document_url, css, css)
+    app = [NavLink(home, "Collections")]
+    app += [NavLink(search, "Search")] if search else []
+    app += [NavLink(base, "Landscape"), NavLink(f"{home.rstrip('/')}/docs", "API docs")]
+    return ReportLinks(
+        *(base, topic, topic, bundle, bundle, document_url, css, css),
+        script_from_overview=f"{static}/{SCRIPT}",
+        topic_documents=f"{topic}/documents",
+        search=search,
+        app_nav=tuple(app),
+    )
 
 
 def cached_report_data(store: MilvusStore, collection: str) -> ReportData:
@@ -88,13 +128,15 @@ def cached_report_data(store: MilvusStore, collection: str) -> ReportData:
 
 
 def render_overview_page(data: ReportData, links: ReportLinks) -> str:
-    """The overview page: its topic table and tables link to the topic pages."""
+    """The overview page: its topic table and tables link to the topic pages, map
+    bubbles to them too and map points to the documents."""
     return render(
         "overview_page.html",
-        **overview_context(data, links.topic_href),
-        nav_links=OVERVIEW_NAV,
+        **overview_context(data, links.topic_href, links.document),
+        **links.nav(OVERVIEW_NAV),
         stylesheet_href=links.stylesheet_from_overview,
         plotly_src=links.plotly_from_overview,
+        script_src=links.script_from_overview,
     )
 
 
@@ -110,14 +152,22 @@ def topic_nav(data: ReportData, topic: TopicSummary, links: ReportLinks) -> list
     return nav
 
 
-def render_topic_page(data: ReportData, topic_id: int, links: ReportLinks) -> str:
-    """A topic's page: keywords with weights, trend, class mix, nearest topics (linked
-    to their pages), words per time bin and representative documents."""
+def find_topic(data: ReportData, topic_id: int) -> TopicSummary:
+    """A topic of the report; `TopicNotFoundError` (404) for none."""
     topic = next((t for t in data.topics if t.topic_id == topic_id), None)
     if topic is None:
         raise TopicNotFoundError(f"collection {data.collection!r} has no topic {topic_id}")
+    return topic
+
+
+def render_topic_page(data: ReportData, topic_id: int, links: ReportLinks) -> str:
+    """A topic's page: keywords with weights, trend, class mix, nearest topics (linked
+    to their pages), words per time bin and representative documents; served, also
+    its full document list and a search within it."""
+    topic = find_topic(data, topic_id)
     total = sum(t.size for t in data.topics)
     view = data.over_time
+    documents = with_id(links.topic_documents, topic_id) if links.topic_documents else ""
     return render(
         "topic_page.html",
         data=data,
@@ -126,7 +176,9 @@ def render_topic_page(data: ReportData, topic_id: int, links: ReportLinks) -> st
         trend_chart=charts.topic_trend_chart(view, topic) if view and view.bins else None,
         href=links.sibling_href,
         document_url=links.document,
-        nav_links=topic_nav(data, topic, links),
+        documents_href=documents,
+        search_url=links.search,
+        **links.nav(topic_nav(data, topic, links)),
         stylesheet_href=links.stylesheet_from_topic,
         plotly_src=links.plotly_from_topic,
     )

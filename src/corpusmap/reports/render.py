@@ -21,7 +21,7 @@ from markupsafe import Markup
 from corpusmap.reports import charts
 from corpusmap.reports.data import ReportData, collect_report_data
 from corpusmap.reports.tables import TopicHref, section_href, summary, topic_view
-from corpusmap.reports.templating import NavLink, render, stylesheet
+from corpusmap.reports.templating import NavLink, render, script, stylesheet
 from corpusmap.store.milvus import MilvusStore
 from corpusmap.store.topic_store import OUTLIER_TOPIC, TopicSummary
 from corpusmap.topics.breakdowns import CLASS_FIELD_NAMES
@@ -39,15 +39,16 @@ OVERVIEW_NAV = [
 ]
 
 
-def overview_charts(data: ReportData) -> dict[str, Markup]:
+def overview_charts(data: ReportData, href: TopicHref, document_url: str) -> dict[str, Markup]:
     """The overview's charts by section (sizes, map, docmap, trends, classes,
-    hierarchy), each left out when its view has nothing to show."""
+    hierarchy), each left out when its view has nothing to show; a click on a map's
+    bubble opens its topic (`href`), on a point its document (`document_url`)."""
     topics = data.topics
     drawn = {"sizes": charts.sizes_chart(topics)}
     if data.topic_map:
-        drawn["map"] = charts.map_chart(topics, data.topic_map)
+        drawn["map"] = charts.map_chart(topics, data.topic_map, href)
     if data.document_map:
-        drawn["docmap"] = charts.document_map_chart(data.document_map, topics)
+        drawn["docmap"] = charts.document_map_chart(data.document_map, topics, document_url)
     if data.over_time and data.over_time.bins:
         drawn["trends"] = charts.trends_chart(data.over_time, topics)
     if data.by_class and data.by_class.classes:
@@ -57,12 +58,13 @@ def overview_charts(data: ReportData) -> dict[str, Markup]:
     return drawn
 
 
-def overview_context(data: ReportData, href: TopicHref) -> dict[str, Any]:
-    """What `partials/overview.html` shows; topics link by `href`."""
+def overview_context(data: ReportData, href: TopicHref, document_url: str) -> dict[str, Any]:
+    """What `partials/overview.html` shows; topics link by `href`, documents to
+    `document_url` ({id} filled in)."""
     return {
         "data": data,
         "href": href,
-        "charts": overview_charts(data),
+        "charts": overview_charts(data, href, document_url),
         "summary": summary(data.topics),
         "trends": data.over_time.counts if data.over_time else {},
         "max_points": MAX_POINTS,
@@ -71,17 +73,18 @@ def overview_context(data: ReportData, href: TopicHref) -> dict[str, Any]:
 
 
 def render_report(data: ReportData, *, document_url: str = "documents/{id}") -> str:
-    """The whole report as one page, stylesheet and plotly.js inlined (`document_url`
-    links documents, `{id}` filled in, percent-encoded)."""
+    """The whole report as one page, stylesheet, plotly.js and report.js inlined
+    (`document_url` links documents, `{id}` filled in, percent-encoded)."""
     fitted = [t for t in data.topics if t.topic_id != OUTLIER_TOPIC]
     return render(
         "report.html",
-        **overview_context(data, section_href),
+        **overview_context(data, section_href, document_url),
         views=[topic_view(t, data) for t in fitted],
         document_url=document_url,
         nav_links=[*OVERVIEW_NAV, NavLink("#topics", "Topics")],
         inline_css=stylesheet(),
         plotly_js=Markup(charts.plotly_bundle()),
+        report_js=script(),
     )
 
 

@@ -13,6 +13,7 @@ from typing import Any
 from corpusmap.reports.data import ReportData
 from corpusmap.store.topic_store import OUTLIER_TOPIC, TopicSummary
 from corpusmap.topics.breakdowns import CLASS_FIELD_NAMES, BinWords, TopicsByClass
+from corpusmap.topics.fit import duplicate_key
 
 CLASS_MIX = 8
 #: Where a link to a topic points: its section of the page, or its own page ("": none).
@@ -79,13 +80,20 @@ def class_mix(by_class: TopicsByClass, topic: TopicSummary) -> list[tuple[str, i
 def representative_documents(
     topic: TopicSummary, documents: dict[str, dict[str, Any]]
 ) -> list[dict[str, str]]:
-    """A topic's representative documents that are stored, in order."""
+    """A topic's representative documents that are stored, in order, each once: a
+    repeated id, or a title and text that repeat an earlier one's (`duplicate_key`:
+    a re-filing), is left out."""
     found = []
-    for doc_id in topic.representative_ids:
+    seen: set[str] = set()
+    for doc_id in dict.fromkeys(topic.representative_ids):
         doc = documents.get(doc_id)
-        if doc is not None:
-            text = str(doc.get("text", ""))
-            found.append({"id": doc_id, "title": str(doc.get("title") or doc_id), "text": text})
+        if doc is None:
+            continue
+        title, text = str(doc.get("title") or ""), str(doc.get("text", ""))
+        key = duplicate_key(title, text) or f"id {doc_id}"
+        if key not in seen:
+            seen.add(key)
+            found.append({"id": doc_id, "title": title or doc_id, "text": text})
     return found
 
 

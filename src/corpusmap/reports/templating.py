@@ -3,9 +3,11 @@ web app that extends its layout.
 
 Templates live in `corpusmap/reports/templates/` (`base.html` is the layout: blocks
 title, styles, head, nav, content and scripts; its `<nav>` lists the context's
-`nav_links`), the stylesheet in `corpusmap/reports/static/corpusmap.css`. Every `.html`
+`nav_links`), the stylesheet in `corpusmap/reports/static/corpusmap.css` and the
+charts' click handlers in `static/report.js`. Every `.html`
 template escapes what it prints (`select_autoescape`): corpus values are user data, so
-only `Markup` (plotly's chart divs, the plotly.js bundle, the stylesheet) goes in as is.
+only `Markup` (plotly's chart divs, the plotly.js bundle, the stylesheet and report.js)
+goes in as is.
 
 Filters: `urlquote` (a value as one URL path part: `a/b` -> `a%2Fb`), `with_id` (a URL
 template's `{id}` filled with the quoted value), `percent`, `decimal`, `sparkpoints`
@@ -31,6 +33,8 @@ TEMPLATES = "templates"
 STATIC = "static"
 #: The stylesheet, in `static/`: pages link it (or the one-page report inlines it).
 STYLESHEET = "corpusmap.css"
+#: The charts' click handlers, in `static/`: pages load it (the one-page report inlines it).
+SCRIPT = "report.js"
 
 
 class NavLink(NamedTuple):
@@ -97,7 +101,7 @@ def render(template_name: str, **context: Any) -> str:
 
 
 def static_files() -> list[str]:
-    """The names of the files in `static/` (the stylesheet)."""
+    """The names of the files in `static/` (the stylesheet, report.js)."""
     folder = resources.files(PACKAGE).joinpath(STATIC)
     return sorted(item.name for item in folder.iterdir() if item.is_file())
 
@@ -111,6 +115,12 @@ def static_text(name: str) -> str:
 def stylesheet() -> Markup:
     """The stylesheet's text, to inline in a `<style>` element (the one-page report)."""
     return Markup(static_text(STYLESHEET))
+
+
+@functools.cache
+def script() -> Markup:
+    """report.js as text, to inline in a `<script>` element (the one-page report)."""
+    return Markup(static_text(SCRIPT))
 
 
 def write_static(folder: Path) -> list[Path]:

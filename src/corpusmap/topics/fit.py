@@ -16,7 +16,8 @@ import hashlib
 import json
 import logging
 import math
-from collections.abc import Sequence
+import re
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, replace
 from importlib.metadata import version
 from pathlib import Path
@@ -157,7 +158,7 @@ def fit_topics(
     model.fit(list(texts), embeddings=unit, y=clustering.labels)
     labels = np.asarray(model.topics_, dtype=np.int64)
     topic_ids, topic_vectors = _topic_vectors(unit, labels)
-    summaries = _summaries(model, topic_ids, ids, unit, labels, topic_vectors, embedder)
+    summaries = _summaries(model, topic_ids, ids, texts, unit, labels, topic_vectors, embedder)
     assignments = dict(zip(ids, labels.tolist(), strict=True))
     return TopicFit(
         assignments,
@@ -185,12 +186,13 @@ def _summaries(
     model: Any,
     topic_ids: list[int],
     ids: Sequence[str],
+    texts: Sequence[str],
     unit: npt.NDArray[np.float32],
     labels: npt.NDArray[np.int64],
     topic_vectors: npt.NDArray[np.float32],
     embedder: WordEmbedder | None,
 ) -> list[TopicSummary]:
-    """Keywords, a readable label and the documents nearest each topic's centroid."""
+    """Keywords, a readable label and the distinct documents nearest each topic's centroid."""
     candidates = [clean_keywords(model.get_topic(t) or [], CANDIDATES) for t in topic_ids]
     pools = [[w for w, _ in c[:KEYWORDS]] for c in candidates]
     terms = label_terms(pools, topic_vectors, embedder)
@@ -205,10 +207,34 @@ def _summaries(
                 label=label or f"topic {topic}",
                 size=int(members.size),
                 keywords=candidates[i][:KEYWORDS],
-                representative_ids=[ids[j] for j in nearest[:REPRESENTATIVES]],
+                representative_ids=distinct_documents(nearest.tolist(), ids, texts),
             )
         )
     return summaries
+
+
+def duplicate_key(*parts: str) -> str:
+    """The lower-cased words of a document's parts (title, text): re-filings and
+    continuations that repeat a title and text share one key."""
+    return " ".join(re.findall(r"\w+", " ".join(parts).lower()))
+
+
+def distinct_documents(
+    order: Iterable[int], ids: Sequence[str], texts: Sequence[str], count: int = REPRESENTATIVES
+) -> list[str]:
+    """The ids of the first `count` documents in `order` (indices into `ids`, `texts`)
+    that repeat neither an id nor a normalised text (`duplicate_key`) chosen before."""
+    chosen: list[str] = []
+    seen: set[str] = set()
+    for j in order:
+        key = duplicate_key(texts[j]) or f"id {ids[j]}"
+        if ids[j] in chosen or key in seen:
+            continue
+        chosen.append(ids[j])
+        seen.add(key)
+        if len(chosen) == count:
+            break
+    return chosen
 
 
 def corpus_fingerprint(ids: Sequence[str], texts: Sequence[str]) -> str:
