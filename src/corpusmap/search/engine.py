@@ -94,7 +94,7 @@ def search_collection(
     """The `top_k` best documents for a free-text query, filters applied in the search.
 
     `mode` is dense (embeddings), keyword (BM25) or hybrid (both, fused per document
-    as `fusion` says; by default agreement fusion, see `Fusion`).
+    as `fusion` says; by default adaptive fusion, see `Fusion`).
     """
     meta = store.meta(collection)
     vector = None if mode == "keyword" else embedders.get(meta.model).embed_query(query)

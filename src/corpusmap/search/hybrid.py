@@ -6,13 +6,14 @@ import numpy as np
 import numpy.typing as npt
 
 from corpusmap.config import SearchMode
+from corpusmap.config.defaults import FUSION_DEPTH
 from corpusmap.documents import Hit
 from corpusmap.search.fusion import Fusion
 from corpusmap.store.milvus import MilvusStore
 from corpusmap.store.passages import RANKING_FIELDS
 
 #: Fewest candidates each half of a hybrid search fetches before fusing.
-MIN_HYBRID_CANDIDATES = 100
+MIN_HYBRID_CANDIDATES = FUSION_DEPTH
 
 
 def ranked_search(
@@ -50,5 +51,5 @@ def ranked_search(
         )
         for half in (SearchMode.DENSE, SearchMode.KEYWORD)
     )
-    fused = (fusion or Fusion()).fuse(dense, keyword, top_k)
+    fused = (fusion or Fusion()).fuse(dense, keyword, top_k, query=text)
     return store.passage_hits(collection, fused)
