@@ -14,7 +14,7 @@ import json
 import sys
 from pathlib import Path
 
-from bench import patent_titles
+from bench import patent_cpc, patent_titles
 from bench.common import ROOT, SHARED_DATA
 from corpusmap.builds.publishing import open_published
 from corpusmap.builds.registry import BuildRegistry
@@ -27,6 +27,8 @@ from indexer.evaluation.retrieval import load_qrels, load_queries
 DATASETS = ["msmarco_5k", "dbpedia_5k", "nfcorpus"]
 #: Check sets built here from shared data, used to check fusions, never to fit them.
 CHECK_SETS = ["patent_titles"]
+#: More-like-this on patent claims, judged by shared CPC subclasses (bench.patent_cpc).
+CPC_SET = "patent_cpc"
 CACHE = ROOT / "bench" / ".cache"
 #: Per list: what the store fetches for a top-100 search (2 * top_k).
 CANDIDATES_CACHED = 200
@@ -39,6 +41,8 @@ def folder(dataset: str) -> Path:
     """The BEIR folder of a data set: shared, or a check set built under the cache."""
     if dataset in CHECK_SETS:
         return patent_titles.write(CACHE / "beir" / dataset)
+    if dataset == CPC_SET:
+        return patent_cpc.write(CACHE / "beir" / dataset)
     return SHARED_DATA / "retrieval" / dataset
 
 
@@ -51,7 +55,7 @@ def judged_queries(dataset: str) -> tuple[dict[str, str], Qrels]:
     """The queries of a set that have judgments, and the judgments."""
     qrels = load_qrels(folder(dataset))
     queries = {q: t for q, t in load_queries(folder(dataset)).items() if q in qrels}
-    return queries, qrels
+    return queries, {q: qrels[q] for q in queries}
 
 
 def ensure_index(settings: Settings, dataset: str) -> str:

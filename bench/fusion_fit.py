@@ -13,13 +13,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-import ir_measures
 import numpy as np
 
 from bench.candidates import CANDIDATES_CACHED, Lists, Qrels
 from corpusmap.documents import Hit
 from corpusmap.search.fusion import Fusion
-from indexer.evaluation.retrieval import DEPTH, MEASURES, Run
+from indexer.evaluation.retrieval import DEPTH, Run, per_query_scores
 
 #: The (pivot, slope) pairs adaptive fusion is fitted over, fixed before fitting.
 ADAPTIVE_GRID = [(p, s) for p in (5.0, 6.0, 7.0, 8.0, 9.0) for s in (0.35, 0.5, 0.75, 1.0)]
@@ -66,13 +65,8 @@ def run_of(judged: Judged, rank: Ranker, candidates: int = CANDIDATES_CACHED) ->
 
 
 def per_query(judged: Judged, run: Run) -> dict[str, np.ndarray]:
-    """Each measure's value for every judged query (0 where the run found nothing)."""
-    order = sorted(judged.lists)
-    values: dict[str, dict[str, float]] = {name: {} for name in MEASURES}
-    names = {str(m): name for name, m in MEASURES.items()}
-    for metric in ir_measures.iter_calc(list(MEASURES.values()), judged.qrels, run):
-        values[names[str(metric.measure)]][metric.query_id] = metric.value
-    return {name: np.array([v.get(q, 0.0) for q in order]) for name, v in values.items()}
+    """Each measure's value for every judged query, as `corpusmap eval` scores them."""
+    return per_query_scores(judged.qrels, run)
 
 
 def summary(values: dict[str, np.ndarray]) -> dict[str, Any]:

@@ -9,8 +9,10 @@ Recall@100 and MRR@10 with per-query standard errors. `hybrid` is the default fu
 sweep gives every fusion's nDCG@10 minus the better half's, at both candidate depths
 hybrid search fuses (200 per list for a top-100 search, 100 for top 50 or fewer).
 `check_sets` holds the same figures on sets no constant was fitted on (see
-`bench.patent_titles`). `--real-path` also runs `corpusmap eval` (exact search and
-each mode through the real search path, default settings) on the three sets.
+`bench.patent_titles`); `cpc_agreement` the CPC agreement of more-like-this on patent
+claims per mode (`bench.patent_cpc`). `--real-path` also runs `corpusmap eval` (exact search and
+each mode through the real search path, default settings) on the three sets, into
+bench/results/retrieval_real_path.json.
 
 Run: `.venv/bin/python -m bench.retrieval [--real-path]`; writes bench/results/retrieval.json.
 """
@@ -22,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from bench import candidates
+from bench import candidates, patent_cpc
 from bench.common import write_result
 from bench.fusion_fit import (
     ADAPTIVE_GRID,
@@ -123,6 +125,23 @@ def sweep(scorer: Scorer, names: list[str]) -> dict[str, Any]:
     }
 
 
+def cpc_agreement(fusion: Fusion) -> dict[str, Any]:
+    """More-like-this on the patent claims: CPC precision@10 and kNN F1 of each mode."""
+    claims = judged(candidates.CPC_SET)
+    rankers = {
+        "dense": ranker(None, "dense"),
+        "keyword": ranker(None, "keyword"),
+        "hybrid": ranker(fusion),
+        "hybrid_agreement": ranker(OLD_DEFAULT),
+    }
+    results = {}
+    for mode, rank in rankers.items():
+        run = run_of(claims, rank)
+        ranked = {q: sorted(docs, key=lambda d: -docs[d]) for q, docs in run.items()}
+        results[mode] = patent_cpc.agreement(ranked)
+    return results
+
+
 def real_path() -> dict[str, Any]:
     """`corpusmap eval` on each shared set with the default settings: the real search path."""
     settings = candidates.bench_settings()
@@ -163,9 +182,10 @@ def main() -> None:
     }
     result["check_sets"] = {s.name: set_figures(s, shipped) for s in checks}
     result["fusion_sweep"] = sweep(scorer, names + [s.name for s in checks])
-    if "--real-path" in sys.argv:
-        result["real_path"] = real_path()
+    result["cpc_agreement"] = cpc_agreement(shipped)
     write_result("retrieval", result)
+    if "--real-path" in sys.argv:
+        write_result("retrieval_real_path", real_path())
 
 
 if __name__ == "__main__":

@@ -62,22 +62,27 @@ def load_qrels(folder: Path, split: str = "test") -> dict[str, dict[str, int]]:
     return qrels
 
 
-def score_run(qrels: dict[str, dict[str, int]], run: Run) -> dict[str, float]:
-    """The measures of a run, averaged over the judged queries."""
-    results = ir_measures.calc_aggregate(list(MEASURES.values()), qrels, run)
-    return {name: round(float(results[measure]), 4) for name, measure in MEASURES.items()}
-
-
-def standard_errors(qrels: dict[str, dict[str, int]], run: Run) -> dict[str, float]:
-    """Each measure's standard error over the judged queries (a query not run scores 0)."""
+def per_query_scores(qrels: dict[str, dict[str, int]], run: Run) -> dict[str, np.ndarray]:
+    """Each measure for every judged query, in the order of `qrels`; a query the run
+    misses, or that a measure leaves out (reciprocal rank: no relevant hit), scores 0."""
     names = {str(measure): name for name, measure in MEASURES.items()}
     values: dict[str, dict[str, float]] = {name: {} for name in MEASURES}
     for metric in ir_measures.iter_calc(list(MEASURES.values()), qrels, run):
         values[names[str(metric.measure)]][metric.query_id] = metric.value
+    return {name: np.array([v.get(q, 0.0) for q in qrels]) for name, v in values.items()}
+
+
+def score_run(qrels: dict[str, dict[str, int]], run: Run) -> dict[str, float]:
+    """The measures of a run, averaged over every judged query."""
+    scores = per_query_scores(qrels, run)
+    return {name: round(float(v.mean()), 4) if len(v) else 0.0 for name, v in scores.items()}
+
+
+def standard_errors(qrels: dict[str, dict[str, int]], run: Run) -> dict[str, float]:
+    """Each measure's standard error over the judged queries."""
     errors = {}
-    for name, per_query in values.items():
-        scores = np.array([per_query.get(q, 0.0) for q in qrels])
-        spread = scores.std(ddof=1) / np.sqrt(len(scores)) if len(scores) > 1 else 0.0
+    for name, v in per_query_scores(qrels, run).items():
+        spread = v.std(ddof=1) / np.sqrt(len(v)) if len(v) > 1 else 0.0
         errors[name] = round(float(spread), 4)
     return errors
 
