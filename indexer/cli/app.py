@@ -12,7 +12,7 @@ from typing import Annotated, Any
 import typer
 from pydantic import ValidationError
 
-from corpusmap.config import DEFAULT_MODE, SearchMode, Settings, get_settings
+from corpusmap.config import DEFAULT_MODE, FusionMethod, SearchMode, Settings, get_settings
 from corpusmap.errors import ConfigError, CorpusError, CorpusmapError, DiskFullError
 from indexer.cli import builds as cli_builds
 from indexer.cli import commands
@@ -260,13 +260,28 @@ def eval_retrieval(
     reindex: Annotated[bool, typer.Option(help="Index again even if it exists.")] = False,
     split: Annotated[str, typer.Option(help="Qrels split.")] = "test",
     model: Annotated[str | None, typer.Option(help="Embedding model.")] = None,
+    fusion: Annotated[
+        list[FusionMethod] | None,
+        typer.Option(
+            help="Hybrid fusion to measure; repeatable: the first is reported as hybrid, "
+            "each other as hybrid_<name>. Default: the configured one (adaptive)."
+        ),
+    ] = None,
 ) -> None:
-    """Measure retrieval (nDCG@10, Recall@100, MRR@10) per mode and for exact search; JSON."""
+    """Measure retrieval (nDCG@10, Recall@100, MRR@10 with standard errors) per mode and
+    for exact search; JSON."""
     settings = _with(ctx.obj, model=model)
     modes = [m.value for m in mode] if mode else [m.value for m in SearchMode]
+    fusions = [f.value for f in fusion] if fusion else None
     _print_json(
         commands.run_eval(
-            settings, folder, collection=collection, modes=modes, reindex=reindex, split=split
+            settings,
+            folder,
+            collection=collection,
+            modes=modes,
+            reindex=reindex,
+            split=split,
+            fusions=fusions,
         )
     )
 

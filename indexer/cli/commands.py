@@ -298,6 +298,11 @@ def run_serve(settings: Settings, *, host: str, port: int, workers: int) -> None
     uvicorn.run("api.main:create_app", factory=True, host=host, port=port, workers=workers)
 
 
+def _fusion(settings: Settings, method: str) -> Fusion:
+    """A fusion method with the settings' parameters (convex fusion's alpha)."""
+    return Fusion(method=method, alpha=settings.hybrid_alpha)
+
+
 def run_eval(
     settings: Settings,
     folder: Path,
@@ -306,8 +311,10 @@ def run_eval(
     modes: list[str],
     reindex: bool = False,
     split: str = "test",
+    fusions: list[str] | None = None,
 ) -> dict[str, Any]:
-    """Index a BEIR folder if needed, then measure each search mode and exact search."""
+    """Index a BEIR folder if needed, then measure each search mode and exact search;
+    hybrid with each of `fusions` (default: the settings' fusion)."""
     name = collection or default_collection_name(f"beir_{folder.name}", settings.model)
     exists = BuildRegistry(settings.data_dir).current_id(name) is not None
     if reindex or not exists:
@@ -327,6 +334,6 @@ def run_eval(
             folder,
             modes=modes,
             split=split,
-            fusion=Fusion.from_settings(settings),
+            fusions=[_fusion(settings, f) for f in fusions or [settings.hybrid_fusion]],
         )
     return {"dataset": folder.name, "collection": name, "model": settings.model, **results}

@@ -2,9 +2,11 @@
 
 The folder holds `corpus.jsonl`, `queries.jsonl` and `qrels/<split>.tsv` (with or
 without a header line). Metrics come from ir-measures (pytrec_eval, the
-implementation BEIR itself uses): nDCG@10, Recall@100, MRR@10. The exact
-baseline is brute-force numpy over the same stored passage vectors (a document
-scores its best passage, as the search does), so the index's cost is visible.
+implementation BEIR itself uses): nDCG@10, Recall@100, MRR@10, each with its
+per-query standard error. The exact baseline is brute-force numpy over the same
+stored passage vectors (a document scores its best passage, as the search does), so
+the index's cost is visible. Hybrid is measured with each fusion asked for: the first
+(the settings' fusion, adaptive by default) as `hybrid`, any other as `hybrid_<name>`.
 """
 
 from __future__ import annotations
@@ -60,10 +62,29 @@ def load_qrels(folder: Path, split: str = "test") -> dict[str, dict[str, int]]:
     return qrels
 
 
+def per_query_scores(qrels: dict[str, dict[str, int]], run: Run) -> dict[str, np.ndarray]:
+    """Each measure for every judged query, in the order of `qrels`; a query the run
+    misses, or that a measure leaves out (reciprocal rank: no relevant hit), scores 0."""
+    names = {str(measure): name for name, measure in MEASURES.items()}
+    values: dict[str, dict[str, float]] = {name: {} for name in MEASURES}
+    for metric in ir_measures.iter_calc(list(MEASURES.values()), qrels, run):
+        values[names[str(metric.measure)]][metric.query_id] = metric.value
+    return {name: np.array([v.get(q, 0.0) for q in qrels]) for name, v in values.items()}
+
+
 def score_run(qrels: dict[str, dict[str, int]], run: Run) -> dict[str, float]:
-    """The measures of a run, averaged over the judged queries."""
-    results = ir_measures.calc_aggregate(list(MEASURES.values()), qrels, run)
-    return {name: round(float(results[measure]), 4) for name, measure in MEASURES.items()}
+    """The measures of a run, averaged over every judged query."""
+    scores = per_query_scores(qrels, run)
+    return {name: round(float(v.mean()), 4) if len(v) else 0.0 for name, v in scores.items()}
+
+
+def standard_errors(qrels: dict[str, dict[str, int]], run: Run) -> dict[str, float]:
+    """Each measure's standard error over the judged queries."""
+    errors = {}
+    for name, v in per_query_scores(qrels, run).items():
+        spread = v.std(ddof=1) / np.sqrt(len(v)) if len(v) > 1 else 0.0
+        errors[name] = round(float(spread), 4)
+    return errors
 
 
 def search_run(
@@ -117,17 +138,37 @@ def evaluate(
     *,
     modes: Sequence[str],
     split: str = "test",
-    fusion: Fusion | None = None,
+    fusions: Sequence[Fusion] = (),
 ) -> dict[str, Any]:
-    """Metrics of each mode and of exact search for the judged queries of a BEIR folder."""
+    """Metrics of each mode (hybrid once per fusion, default `Fusion()`) and of exact
+    search for the judged queries of a BEIR folder."""
     qrels = load_qrels(folder, split)
     queries = {q: t for q, t in load_queries(folder).items() if q in qrels}
     if not queries:
         raise CorpusError(f"no query of {folder} has judgments in qrels/{split}.tsv")
+    qrels = {q: qrels[q] for q in queries}
     log.info("evaluating %d queries on %s", len(queries), collection)
     results: dict[str, Any] = {"queries": len(queries), "documents": store.count(collection)}
-    results["exact"] = score_run(qrels, exact_run(store, embedders, collection, queries))
-    for mode in modes:
-        run = search_run(store, embedders, collection, queries, mode, fusion)
-        results[mode] = score_run(qrels, run)
+    runs = {"exact": exact_run(store, embedders, collection, queries)}
+    for key, mode, fusion in _measured(modes, fusions or [Fusion()]):
+        runs[key] = search_run(store, embedders, collection, queries, mode, fusion)
+        if key == "hybrid" and fusion is not None:
+            results["fusion"] = str(fusion.method)
+    for key, run in runs.items():
+        results[key] = score_run(qrels, run)
+    results["standard_error"] = {key: standard_errors(qrels, run) for key, run in runs.items()}
     return results
+
+
+def _measured(
+    modes: Sequence[str], fusions: Sequence[Fusion]
+) -> list[tuple[str, str, Fusion | None]]:
+    """(result key, mode, fusion) of every run: hybrid once per fusion."""
+    runs: list[tuple[str, str, Fusion | None]] = []
+    for mode in modes:
+        if mode != "hybrid":
+            runs.append((mode, mode, None))
+            continue
+        for index, fusion in enumerate(fusions):
+            runs.append(("hybrid" if index == 0 else f"hybrid_{fusion.method}", mode, fusion))
+    return runs

@@ -73,3 +73,23 @@ def test_eval_measures_every_mode_and_exact_search(tmp_path: Path):
     )
     assert again.exit_code == 0 and set(json.loads(again.stdout)) >= {"keyword", "exact"}
     assert "dense" not in json.loads(again.stdout)
+
+
+def test_eval_reports_the_default_hybrid_and_each_fusion_asked_for(tmp_path: Path):
+    folder = tmp_path / "tiny"
+    make_beir(folder, header=True)
+    args = ["--data-dir", str(tmp_path / "data"), "eval", str(folder), "--mode", "hybrid"]
+    default = CliRunner().invoke(app, args)
+    assert default.exit_code == 0, default.output
+    report = json.loads(default.stdout)
+    assert report["fusion"] == "adaptive"
+    # Standard errors of every measure, for every run.
+    assert set(report["standard_error"]) == {"exact", "hybrid"}
+    assert all(v >= 0.0 for v in report["standard_error"]["hybrid"].values())
+    chosen = CliRunner().invoke(app, [*args, "--fusion", "rrf", "--fusion", "convex"])
+    assert chosen.exit_code == 0, chosen.output
+    report = json.loads(chosen.stdout)
+    assert report["fusion"] == "rrf"
+    assert set(report) >= {"hybrid", "hybrid_convex"} and "hybrid_rrf" not in report
+    refused = CliRunner().invoke(app, [*args, "--fusion", "sum"])
+    assert refused.exit_code != 0

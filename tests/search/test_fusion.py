@@ -1,9 +1,10 @@
-"""How hybrid search fuses its dense and BM25 rankings (corpusmap.ranking)."""
+"""How hybrid search fuses its dense and BM25 rankings (corpusmap.search.fusion, .adaptive)."""
 
 from __future__ import annotations
 
 import pytest
 
+from corpusmap.search.adaptive import adaptive_fusion
 from corpusmap.search.fusion import (
     Fusion,
     Hit,
@@ -80,8 +81,8 @@ def test_bm25_gets_more_say_the_more_the_rankings_agree():
 def test_a_fused_document_keeps_its_dense_passage():
     dense = ranking(("a", 0.9), ("b", 0.5), source="dense")
     keyword = ranking(("b", 12.0), ("a", 2.0), source="bm25")
-    for method in ("agreement", "convex"):
-        fused = Fusion(method).fuse(dense, keyword, top_k=2)
+    for method in ("adaptive", "agreement", "convex"):
+        fused = Fusion(method).fuse(dense, keyword, top_k=2, query="b")
         assert {h.fields["from"] for h in fused} == {"dense"}
 
 
@@ -93,10 +94,10 @@ def test_agreement_fusion_is_convex_fusion_with_the_weight_it_earned():
     assert agreement_fusion(dense, keyword, top_k=3) == expected
 
 
-def test_the_default_fusion_is_agreement_and_unknown_methods_are_refused():
+def test_the_default_fusion_is_adaptive_and_unknown_methods_are_refused():
     dense, keyword = ranking(("a", 0.9)), ranking(("b", 3.0))
-    assert Fusion().method == "agreement"
-    assert Fusion().fuse(dense, keyword, 2) == agreement_fusion(dense, keyword, 2)
+    assert Fusion().method == "adaptive"
+    assert Fusion().fuse(dense, keyword, 2, query="q") == adaptive_fusion(dense, keyword, 2, "q")
     with pytest.raises(ValueError, match="unknown fusion"):
         Fusion("sum").fuse(dense, keyword, 2)
 

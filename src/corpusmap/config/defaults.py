@@ -21,6 +21,7 @@ class SearchMode(StrEnum):
 class FusionMethod(StrEnum):
     """How hybrid search fuses its dense and keyword rankings (see `corpusmap.search`)."""
 
+    ADAPTIVE = "adaptive"
     AGREEMENT = "agreement"
     CONVEX = "convex"
     RRF = "rrf"
@@ -58,9 +59,23 @@ DEFAULT_MODE: Final = SearchMode.HYBRID
 #: Deepest hit a search pages to or exports (offset + top_k), and the candidates its
 #: facets are counted over.
 MAX_SEARCH_DEPTH: Final = 1000
-DEFAULT_FUSION: Final = FusionMethod.AGREEMENT
+DEFAULT_FUSION: Final = FusionMethod.ADAPTIVE
 #: Weight of dense scores in convex fusion.
 DEFAULT_HYBRID_ALPHA: Final = 0.8
+#: Candidates per ranking that fusion normalises over; every hybrid search fetches at
+#: least this many from each half (2 * top_k when that is more).
+FUSION_DEPTH: Final = 100
+#: Adaptive fusion: BM25 points per query term at which dense and BM25 weigh the same,
+#: and how fast the weight moves away from equal (per point). Fitted leave-one-set-out
+#: on the shared BEIR sets; every fold chose these (bench.retrieval, docs/retrieval.md).
+ADAPTIVE_PIVOT: Final = 6.0
+ADAPTIVE_SLOPE: Final = 0.5
+#: The stop words of the keyword analyzer (Milvus "english", Lucene's English list):
+#: adaptive fusion does not count them as query terms.
+KEYWORD_STOP_WORDS: Final = frozenset(
+    "a an and are as at be but by for if in into is it no not of on or such that the "  # noqa: SIM905
+    "their then there these they this to was will with".split()
+)
 DEFAULT_MODEL: Final = "minilm"
 DEFAULT_BACKEND: Final = Backend.TORCH
 #: Embedding batch sizes when none is set: the fastest measured on each (bench.encoding).

@@ -100,9 +100,11 @@ class Settings(BaseSettings):
     )
     hybrid_fusion: FusionMethod = Field(
         default=DEFAULT_FUSION,
-        description="How hybrid search fuses dense and BM25 rankings: agreement (convex, "
-        "BM25's weight set per query by how much the rankings agree), convex (fixed "
-        "weights, normalised scores) or rrf (reciprocal rank fusion).",
+        description="How hybrid search fuses dense and BM25 rankings: adaptive (normalised "
+        "scores, weighted per query by BM25's best score per query term: dense leads for "
+        "questions of common words, BM25 for rare words it matches), agreement (BM25's "
+        "weight set by how much the rankings agree), convex (fixed weights, normalised "
+        "scores) or rrf (reciprocal rank fusion).",
     )
     hybrid_alpha: float = Field(
         default=DEFAULT_HYBRID_ALPHA,

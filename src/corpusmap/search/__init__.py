@@ -4,6 +4,7 @@ the hits shown to users.
 Public API: the names in `__all__`; the modules below hold the rest.
 """
 
+from corpusmap.search.adaptive import adaptive_fusion
 from corpusmap.search.engine import (
     SearchHit,
     TopicFacet,
@@ -25,6 +26,7 @@ __all__ = [
     "Fusion",
     "SearchHit",
     "TopicFacet",
+    "adaptive_fusion",
     "agreement_fusion",
     "convex_fusion",
     "rank_biased_overlap",

@@ -146,7 +146,7 @@ def search_collection(
     search itself.
 
     `mode` is dense (embeddings), keyword (BM25) or hybrid (both, fused per document
-    as `fusion` says; by default agreement fusion, see `Fusion`).
+    as `fusion` says; by default adaptive fusion, see `Fusion`).
     """
     check_depth(offset, top_k)
     meta = store.meta(collection)

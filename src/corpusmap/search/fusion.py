@@ -6,8 +6,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from corpusmap.config import FusionMethod, Settings
-from corpusmap.config.defaults import DEFAULT_HYBRID_ALPHA
+from corpusmap.config.defaults import (
+    ADAPTIVE_PIVOT,
+    ADAPTIVE_SLOPE,
+    DEFAULT_FUSION,
+    DEFAULT_HYBRID_ALPHA,
+)
 from corpusmap.documents import Hit
+from corpusmap.search.adaptive import adaptive_fusion
 
 RRF_K = 60  # the constant of reciprocal rank fusion (Cormack et al.)
 #: Ranks compared by rank-biased overlap; at persistence 0.9 the ranks below carry
@@ -19,19 +25,22 @@ RBO_DEPTH = 50
 class Fusion:
     """How hybrid search combines its dense and keyword rankings.
 
-    `agreement` (the default): convex fusion whose keyword weight is set per query by
-    how much the two rankings agree, `keyword_weight * RBO(dense, keyword)` with
-    rank-biased overlap at `persistence` (see `agreement_fusion`); `convex`: the fixed
-    weights `alpha * dense + (1 - alpha) * keyword` over min-max normalised scores
-    (Bruch et al., 2022); `rrf`: reciprocal rank fusion. The defaults are conventional
-    values, not tuned: equal weights when the rankings agree, and RBO's usual 0.9; the
-    sweep of both on the shared BEIR subsets is in bench/results/retrieval.json.
+    `adaptive` (the default): normalised scores weighted per query by BM25's lexical
+    evidence, its best score per query term, equal at `pivot` points per term (see
+    `corpusmap.search.adaptive`); `agreement`: convex fusion whose keyword weight is
+    `keyword_weight * RBO(dense, keyword)`, rank-biased overlap at `persistence` (see
+    `agreement_fusion`); `convex`: the fixed weights `alpha * dense + (1 - alpha) *
+    keyword` over min-max normalised scores (Bruch et al., 2022); `rrf`: reciprocal
+    rank fusion. `pivot` and `slope` were fitted leave-one-set-out on the shared BEIR
+    sets; the sweep of every fusion is in bench/results/retrieval.json.
     """
 
-    method: str = FusionMethod.AGREEMENT
+    method: str = DEFAULT_FUSION
     alpha: float = DEFAULT_HYBRID_ALPHA
     keyword_weight: float = 0.5
     persistence: float = 0.9
+    pivot: float = ADAPTIVE_PIVOT
+    slope: float = ADAPTIVE_SLOPE
 
     def __post_init__(self) -> None:
         if self.method not in FusionMethod.__members__.values():
@@ -40,8 +49,13 @@ class Fusion:
             )
         object.__setattr__(self, "method", FusionMethod(self.method))
 
-    def fuse(self, dense: Sequence[Hit], keyword: Sequence[Hit], top_k: int) -> list[Hit]:
-        """The fused ranking of two rankings of the same documents."""
+    def fuse(
+        self, dense: Sequence[Hit], keyword: Sequence[Hit], top_k: int, query: str | None = None
+    ) -> list[Hit]:
+        """The fused ranking of two rankings of the same documents for `query` (its text:
+        adaptive fusion counts its terms; without it, adaptive weighs both halves alike)."""
+        if self.method == "adaptive":
+            return adaptive_fusion(dense, keyword, top_k, query, self.pivot, self.slope)
         if self.method == "agreement":
             return agreement_fusion(dense, keyword, top_k, self.keyword_weight, self.persistence)
         if self.method == "convex":

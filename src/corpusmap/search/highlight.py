@@ -15,46 +15,12 @@ from dataclasses import dataclass
 
 import snowballstemmer
 
+from corpusmap.config.defaults import KEYWORD_STOP_WORDS
+
 #: Characters of a snippet.
 SNIPPET_CHARS = 300
 #: Lucene's English stop words, as Milvus' `english` analyzer drops them.
-STOP_WORDS = frozenset(
-    [
-        "a",
-        "an",
-        "and",
-        "are",
-        "as",
-        "at",
-        "be",
-        "but",
-        "by",
-        "for",
-        "if",
-        "in",
-        "into",
-        "is",
-        "it",
-        "no",
-        "not",
-        "of",
-        "on",
-        "or",
-        "such",
-        "that",
-        "the",
-        "their",
-        "then",
-        "there",
-        "these",
-        "they",
-        "this",
-        "to",
-        "was",
-        "will",
-        "with",
-    ]
-)
+STOP_WORDS = KEYWORD_STOP_WORDS
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 

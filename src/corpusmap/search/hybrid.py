@@ -8,6 +8,7 @@ import numpy as np
 import numpy.typing as npt
 
 from corpusmap.config import SearchMode
+from corpusmap.config.defaults import FUSION_DEPTH
 from corpusmap.documents import Hit
 from corpusmap.search.fusion import Fusion
 from corpusmap.store.milvus import MilvusStore
@@ -15,7 +16,7 @@ from corpusmap.store.passages import RANKING_FIELDS
 from corpusmap.store.schema import DOCUMENT_FIELDS
 
 #: Fewest candidates each half of a hybrid search fetches before fusing.
-MIN_HYBRID_CANDIDATES = 100
+MIN_HYBRID_CANDIDATES = FUSION_DEPTH
 
 
 def ranked_search(
@@ -60,5 +61,5 @@ def ranked_search(
         )
         for half in (SearchMode.DENSE, SearchMode.KEYWORD)
     )
-    fused = (fusion or Fusion()).fuse(dense, keyword, top_k)
+    fused = (fusion or Fusion()).fuse(dense, keyword, top_k, query=text)
     return store.passage_hits(collection, fused, fields)
