@@ -19,6 +19,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 import numpy as np
 import numpy.typing as npt
@@ -172,8 +173,18 @@ def _codes(values: tuple[str, ...]) -> list[str]:
     return [clip_utf8(v, CODE_MAX_BYTES) for v in dict.fromkeys(values)][:MAX_CODES]
 
 
+#: Characters Milvus Lite 2.5 cannot take in a primary key it deletes or upserts by
+#: (it quotes keys into SQL itself, wrongly): such ids get an encoded key.
+_LITE_UNSAFE_KEY = ("'", '"', "\\")
+_KEY_SAFE = "".join(chr(c) for c in range(32, 127) if chr(c) not in "'\"\\%")
+
+
 def row_key(doc_id: str, passage: int) -> str:
-    """The primary key of a passage row (injective: the last '#' splits it)."""
+    """The primary key of a passage row: `<doc_id>#<passage>`, injective since the last
+    '#' splits it. An id holding a quote or a backslash is percent-encoded and its key
+    ends in 'q' (`<encoded>#<passage>q`), which no plain key does."""
+    if any(c in doc_id for c in _LITE_UNSAFE_KEY):
+        return f"{quote(doc_id, safe=_KEY_SAFE)}#{passage}q"
     return f"{doc_id}#{passage}"
 
 
