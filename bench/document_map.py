@@ -6,8 +6,9 @@ with seed 42), give the report's map sample (at most 5,000 documents, stratified
 topic: `corpusmap.topics.document_map.read_sample`). The same run lays that sample
 out three ways: `centroid`, the map as it was (documents on the first two principal
 axes of the topic centroids, `centroid_layout`); `umap`, the map now (a seeded 2-D
-UMAP of the documents' vectors guided by their topics, `umap_layout(vectors,
-topics)`); and `umap_vectors_only`, the same UMAP without the topics. For each: the
+UMAP of each document's nearest neighbours overall and within its topic, guided by
+the topics: `map_layout.umap_layout(vectors, topics)`); and `umap_vectors_only`, a
+UMAP of the nearest neighbours alone, no topics (`umap_layout(vectors)`). For each: the
 silhouette of the 2-D points by topic and the mean share of each point's 10 nearest
 points in 2-D that share its topic (`separation`; outliers, topic -1, left out), and
 the seconds it took. `embedding_knn10_agreement` is that share among each
@@ -39,15 +40,15 @@ from corpusmap.builds.publishing import open_published
 from corpusmap.builds.registry import BuildRegistry
 from corpusmap.config import Settings
 from corpusmap.store.topic_store import OUTLIER_TOPIC, TopicStore
-from corpusmap.topics.document_map import (
+from corpusmap.topics.document_map import MapSample, read_sample
+from corpusmap.topics.map_layout import (
     AGREEMENT_K,
+    IN_TOPIC_NEIGHBOURS,
     LAYOUT_MIN_DIST,
-    LAYOUT_NEIGHBOURS,
     LAYOUT_SEED,
     LAYOUT_TOPIC_WEIGHT,
-    MapSample,
+    OVERALL_NEIGHBOURS,
     centroid_layout,
-    read_sample,
     separation,
     umap_layout,
 )
@@ -146,9 +147,12 @@ def main() -> None:
             figures[collection] = measure(*map_inputs(settings, collection))
             print(collection, figures[collection], flush=True)
     setup = {
-        "umap": f"2-D, cosine, {LAYOUT_NEIGHBOURS} neighbours, min_dist {LAYOUT_MIN_DIST}, "
-        f"random_state {LAYOUT_SEED} (single-threaded); guided: topics as categorical "
-        f"target, target_weight {LAYOUT_TOPIC_WEIGHT}, outliers unlabelled",
+        "umap": f"2-D, exact cosine graph of {OVERALL_NEIGHBOURS} nearest neighbours + "
+        f"{IN_TOPIC_NEIGHBOURS} nearest in the topic, min_dist {LAYOUT_MIN_DIST}, "
+        f"random_state {LAYOUT_SEED} (single-threaded), topics as categorical target "
+        f"(target_weight {LAYOUT_TOPIC_WEIGHT}, outliers unlabelled)",
+        "umap_vectors_only": f"the same UMAP on the {OVERALL_NEIGHBOURS + IN_TOPIC_NEIGHBOURS} "
+        "nearest neighbours alone, no topics",
         "separation": f"silhouette (euclidean, 2-D) and {AGREEMENT_K}-NN topic agreement "
         "in 2-D, outliers left out",
         "embedding_model": "all-MiniLM-L6-v2 (minilm)",

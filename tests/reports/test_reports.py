@@ -21,12 +21,12 @@ from corpusmap.topics.breakdowns import BinWords, TopicsByClass
 from corpusmap.topics.document_map import (
     FLOOR_PARTS,
     MAX_POINTS,
-    UMAP_LAYOUT,
     DocumentMap,
     allocate,
     build_document_map,
     choose_sample,
 )
+from corpusmap.topics.map_layout import UMAP_LAYOUT
 from corpusmap.topics.views import TopicsOverTime, topic_hierarchy
 from tests.conftest import ClaimsIndex
 

@@ -8,18 +8,21 @@ import numpy as np
 
 from corpusmap.store.milvus import MilvusStore
 from corpusmap.store.topic_store import TopicStore
-from corpusmap.topics.document_map import (
-    MAX_POINTS,
+from corpusmap.topics.document_map import MAX_POINTS, read_sample
+from corpusmap.topics.fit import distinct_documents, duplicate_key
+from corpusmap.topics.map_layout import (
+    IN_TOPIC_NEIGHBOURS,
+    LAYOUT_NEIGHBOURS,
     MIN_LAYOUT_POINTS,
+    OVERALL_NEIGHBOURS,
     PCA_LAYOUT,
     UMAP_LAYOUT,
     centroid_layout,
+    layout_graph,
     layout_points,
-    read_sample,
     separation,
     umap_layout,
 )
-from corpusmap.topics.fit import distinct_documents, duplicate_key
 
 
 def _number(value: float | int | None) -> float:
@@ -81,3 +84,24 @@ def test_representatives_are_distinct_by_id_and_normalised_text():
     assert distinct_documents(range(7), ids, texts, count=5) == ["a", "c", "d", "e", "f"]
     assert distinct_documents([2, 6, 2, 0], ids, texts) == ["c", "a"]
     assert duplicate_key("A title", "Its  text!") == duplicate_key("a TITLE its text")
+
+
+def test_the_layout_graph_joins_nearest_neighbours_and_nearest_in_the_topic():
+    rng = np.random.default_rng(3)
+    vectors = rng.normal(size=(80, 6)).astype(np.float32)
+    topics = [i % 4 - 1 for i in range(80)]  # topics -1 (outliers), 0, 1, 2: 20 each
+    indices, distances, _ = layout_graph(vectors, topics)
+    assert indices.shape == distances.shape == (80, LAYOUT_NEIGHBOURS + 1)
+    plain = layout_graph(vectors)[0]  # no topics: nearest neighbours only
+    for row in range(80):
+        assert indices[row, 0] == row and distances[row, 0] == 0
+        assert len(set(indices[row].tolist())) == LAYOUT_NEIGHBOURS + 1
+        assert np.all(np.diff(distances[row]) >= 0)  # sorted by distance
+        nearest = set(plain[row, 1 : OVERALL_NEIGHBOURS + 1].tolist())
+        assert nearest <= set(indices[row].tolist())  # the nearest overall stay
+        same = sum(topics[j] == topics[row] for j in indices[row, 1:])
+        if topics[row] == -1:
+            assert np.array_equal(indices[row], plain[row])  # outliers: nearest only
+        else:
+            assert same >= IN_TOPIC_NEIGHBOURS
+    assert np.array_equal(layout_graph(vectors, topics)[0], indices)  # repeatable

@@ -219,7 +219,8 @@ def document_map_chart(
     import plotly.colors
     import plotly.graph_objects as go
 
-    palette = plotly.colors.qualitative.Dark24
+    # 50 distinct colours (a corpus of some 60 topics repeats few of them).
+    palette = plotly.colors.qualitative.Dark24 + plotly.colors.qualitative.Alphabet
     figure = go.Figure()
     present = set(points.topics)
     for rank, topic in enumerate(t for t in topics if t.topic_id in present):

@@ -26,12 +26,8 @@ from corpusmap.topics.breakdowns import (
     topics_by_class,
     words_over_time,
 )
-from corpusmap.topics.document_map import (
-    DocumentMap,
-    build_document_map,
-    principal_axes,
-    project,
-)
+from corpusmap.topics.document_map import DocumentMap, build_document_map
+from corpusmap.topics.map_layout import principal_axes, project
 from corpusmap.topics.views import Interval, TopicsOverTime, topic_hierarchy, topics_over_time
 
 #: Fewer calendar years than this between the first and last dated document: bin by month.

@@ -7,27 +7,13 @@ by a hash of the document id (`topic_sample.sample_indices`), so the same corpus
 always gives the same map. Only the sampled documents' vectors are read, by id in
 batches, so memory grows with the sample, not the corpus.
 
-The sample is laid out by a seeded 2-D UMAP of its vectors (cosine, `LAYOUT_NEIGHBOURS`
-neighbours, `LAYOUT_SEED`) guided by the documents' topics (UMAP's semi-supervised
-mode: the k-NN graph of the vectors is joined with one of shared topics, weighted
-`LAYOUT_TOPIC_WEIGHT`; outliers are left unlabelled and placed by their vectors
-alone). Documents near each other in 2-D are similar, or of one topic, so topics show
-as their own islands. The vectors alone cannot do that where a topic's documents
-are not each other's neighbours: on the 6,186 patent abstracts only about a quarter
-of a document's 10 nearest neighbours in the embedding share its topic, and a UMAP of
-the vectors alone keeps just that. The same sample always gets the same coordinates
-(the seed fixes UMAP's initialisation and its single-threaded optimisation; the
-neighbour graph is exact, from `clustering.exact_knn`). Below
-`MIN_LAYOUT_POINTS` documents there is no neighbourhood to keep and the sample's own
-first two principal axes are used. The map the report drew before, documents on the
-principal axes of the topic centroids (`centroid_layout`), folded many topics into a
-few overlapping blobs; `python -m bench.document_map` measures the layouts against
-each other (`separation`: silhouette by topic and 10-NN topic agreement, in 2-D).
+The sample is laid out by `map_layout.layout_points`: a seeded 2-D UMAP over each
+document's nearest neighbours overall and within its topic, so topics show as their
+own islands and the same sample always gets the same coordinates.
 """
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -37,8 +23,7 @@ import numpy.typing as npt
 from corpusmap.embedding.batching import unit_mean
 from corpusmap.store.filters import doc_ids_filter
 from corpusmap.store.milvus import MilvusStore, group_passages
-from corpusmap.store.topic_store import OUTLIER_TOPIC
-from corpusmap.topics.clustering import exact_knn
+from corpusmap.topics.map_layout import LAYOUT_SEED, layout_points
 from corpusmap.topics.sample import sample_indices
 
 #: Most documents the map draws, whatever the size of the collection.
@@ -46,25 +31,7 @@ MAX_POINTS = 5000
 #: Topics' floors together take at most 1/FLOOR_PARTS of the points.
 FLOOR_PARTS = 4
 TITLE_CHARS = 80
-#: The layout: UMAP's seed, neighbours and minimum distance between points in 2-D.
-LAYOUT_SEED = 42
-LAYOUT_NEIGHBOURS = 15
-LAYOUT_MIN_DIST = 0.1
-#: How much shared topics count against the vectors' neighbourhoods (UMAP's target_weight).
-LAYOUT_TOPIC_WEIGHT = 0.5
-#: Fewer sampled documents than this: their principal axes instead of UMAP.
-MIN_LAYOUT_POINTS = 50
-UMAP_LAYOUT = (
-    f"a seeded 2-D UMAP of their vectors (cosine, {LAYOUT_NEIGHBOURS} neighbours) "
-    "guided by their topics"
-)
-PCA_LAYOUT = "their first two principal axes"
-#: Neighbours per point of `separation`'s topic agreement.
-AGREEMENT_K = 10
 _ID_BATCH = 500
-_DIGITS = 4
-Axes = tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]
-Coords = npt.NDArray[np.float64]
 
 
 @dataclass
@@ -139,106 +106,6 @@ def sample_vectors(
         for doc_id, parts in group_passages(r for b in batches for r in b).items():
             found[doc_id] = (str(parts[0]["title"]), unit_mean([p["vector"] for p in parts]))
     return found
-
-
-def principal_axes(vectors: npt.ArrayLike) -> Axes:
-    """The mean of some vectors and their first two principal axes (fewer if they span less)."""
-    data = np.asarray(vectors, dtype=np.float64)
-    mean = data.mean(axis=0)
-    _, _, axes = np.linalg.svd(data - mean, full_matrices=False)
-    return mean, axes[:2]
-
-
-def project(vectors: npt.ArrayLike, axes: Axes) -> Coords:
-    """Coordinates of vectors on principal axes: (n, 2), zeros for a missing axis."""
-    mean, basis = axes
-    coords = (np.asarray(vectors, dtype=np.float64) - mean) @ basis.T
-    if coords.shape[1] < 2:
-        coords = np.hstack([coords, np.zeros((len(coords), 2 - coords.shape[1]))])
-    return np.round(coords, 6)
-
-
-def centroid_layout(vectors: npt.ArrayLike, centroids: npt.ArrayLike) -> Coords:
-    """The map as it was drawn before `umap_layout`: documents on the first two principal
-    axes of the topic centroids (of the documents themselves with under three topics).
-    Kept to measure the layout against (`bench.document_map`)."""
-    frame = centroids if len(np.asarray(centroids)) >= 3 else vectors
-    return project(vectors, principal_axes(frame))
-
-
-def umap_layout(
-    vectors: npt.ArrayLike, topics: Sequence[int] | None = None, seed: int = LAYOUT_SEED
-) -> Coords:
-    """A seeded 2-D UMAP of vectors by cosine, guided by `topics` when given (outliers
-    unlabelled; no guide with under two topics): (n, 2), centred, the same for the
-    same input (`random_state` makes UMAP's optimisation single-threaded, repeatable)."""
-    from umap import UMAP
-
-    data = np.asarray(vectors, dtype=np.float32)
-    labels = np.asarray(topics if topics is not None else [], dtype=np.int64)
-    guided = len(set(labels.tolist()) - {OUTLIER_TOPIC}) >= 2
-    neighbours = min(LAYOUT_NEIGHBOURS, len(data) - 1)
-    reducer = UMAP(
-        n_components=2,
-        n_neighbors=neighbours,
-        min_dist=LAYOUT_MIN_DIST,
-        metric="cosine",
-        target_weight=LAYOUT_TOPIC_WEIGHT,
-        random_state=seed,
-        n_jobs=1,
-        precomputed_knn=_self_and_neighbours(data, neighbours),
-    )
-    with warnings.catch_warnings():  # "n_jobs overridden by random_state": wanted here
-        warnings.simplefilter("ignore", UserWarning)
-        found = reducer.fit_transform(data, y=labels if guided else None)
-    coords = np.asarray(found, dtype=np.float64)
-    return np.round(coords - coords.mean(axis=0), _DIGITS)
-
-
-def _self_and_neighbours(
-    data: npt.NDArray[np.float32], neighbours: int
-) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float32], None]:
-    """The exact cosine k-NN graph as UMAP's `precomputed_knn` (each row itself first):
-    exact, repeatable, and it spares UMAP its approximate search (pynndescent), whose
-    compilation took most of a first layout's time."""
-    indices, distances = exact_knn(data, neighbours - 1)
-    own = np.arange(len(data), dtype=np.int64)[:, None]
-    return np.hstack([own, indices]), np.hstack([np.zeros_like(own, np.float32), distances]), None
-
-
-def layout_points(
-    vectors: npt.ArrayLike, topics: Sequence[int], seed: int = LAYOUT_SEED
-) -> tuple[Coords, str]:
-    """2-D coordinates of a map sample and how they were found: `umap_layout` guided
-    by the topics, or the sample's principal axes when it is too small for that."""
-    data = np.asarray(vectors, dtype=np.float32)
-    if len(data) < MIN_LAYOUT_POINTS:
-        return np.round(project(data, principal_axes(data)), _DIGITS), PCA_LAYOUT
-    return umap_layout(data, topics, seed), UMAP_LAYOUT
-
-
-def separation(
-    coords: npt.ArrayLike, topics: Sequence[int], k: int = AGREEMENT_K
-) -> dict[str, float | int | None]:
-    """How well a 2-D layout keeps topics apart, outliers left out: the silhouette of
-    the points by topic (-1..1) and the mean share of each point's `k` nearest other
-    points (in 2-D) that share its topic. None where there are too few points or topics."""
-    from sklearn.metrics import silhouette_score
-    from sklearn.neighbors import NearestNeighbors
-
-    labels = np.asarray(topics)
-    keep = labels != OUTLIER_TOPIC
-    points, labels = np.asarray(coords, dtype=np.float64)[keep], labels[keep]
-    distinct = len(set(labels.tolist()))
-    if not 2 <= distinct < len(labels) or len(labels) <= k:
-        return {"silhouette": None, f"knn{k}_agreement": None, "points": len(labels)}
-    _, near = NearestNeighbors(n_neighbors=k + 1).fit(points).kneighbors(points)
-    agreement = (labels[near[:, 1:]] == labels[:, None]).mean()
-    return {
-        "silhouette": round(float(silhouette_score(points, labels)), 4),
-        f"knn{k}_agreement": round(float(agreement), 4),
-        "points": len(labels),
-    }
 
 
 def _clip(title: str, doc_id: str) -> str:
