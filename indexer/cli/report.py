@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import quote
 
 import typer
 
@@ -19,10 +20,11 @@ def run_report(
     settings: Settings, collection: str, out: Path, document_url: str | None = None
 ) -> dict[str, Any]:
     """Write the report of a collection's published build into `out`; documents link
-    to `document_url` ({id} filled in), by default the document view of the API at
-    the configured public URL."""
+    to `document_url` ({id} filled in), by default the app's document page at the
+    configured public URL."""
     url = document_url or (
-        settings.public_url.rstrip("/") + f"/collections/{collection}/documents/{{id}}"
+        settings.public_url.rstrip("/")
+        + f"/ui/collections/{quote(collection, safe='')}/documents/{{id}}"
     )
     with open_published(settings, collection) as (store, name):
         data = collect_report_data(store, name)
@@ -45,7 +47,7 @@ def report(
         str | None,
         typer.Option(
             help="Where documents link, {id} filled in; default: the API's document view "
-            "at CORPUSMAP_PUBLIC_URL (/collections/<collection>/documents/{id})."
+            "at CORPUSMAP_PUBLIC_URL (/ui/collections/<collection>/documents/{id})."
         ),
     ] = None,
 ) -> None:
