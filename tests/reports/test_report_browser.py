@@ -16,9 +16,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +27,7 @@ import pytest
 from corpusmap.reports.charts import VISIBLE_TRENDS
 from corpusmap.topics.document_map import MAX_POINTS
 from tests.conftest import ClaimsIndex
+from tests.helpers.servers import serve
 
 CHART_IDS = [
     "chart-sizes",
@@ -73,24 +71,8 @@ def browser() -> Iterator[Any]:
 @pytest.fixture(scope="module")
 def server(claims_index: ClaimsIndex) -> Iterator[str]:
     """The real API over the claims index, served by uvicorn on a free local port."""
-    import uvicorn
-
-    from api.main import create_app
-
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    app = create_app(claims_index.settings)
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started and thread.is_alive() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started, "uvicorn did not start"
-    yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    server.should_exit = True
-    thread.join(timeout=30)
-    sock.close()
+    with serve(claims_index.settings) as url:
+        yield url
 
 
 @dataclass

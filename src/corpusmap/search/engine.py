@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
@@ -15,7 +16,7 @@ from corpusmap.config import (
     SearchMode,
 )
 from corpusmap.config.defaults import ScoreKind
-from corpusmap.documents import int_to_date
+from corpusmap.documents import Hit, int_to_date
 from corpusmap.embedding.embedder import EmbedderPool
 from corpusmap.errors import DocumentNotFoundError, InvalidQueryError
 from corpusmap.search.fusion import Fusion
@@ -23,6 +24,7 @@ from corpusmap.search.highlight import SNIPPET_CHARS, highlight
 from corpusmap.search.hybrid import ranked_search
 from corpusmap.store.filters import SearchFilters, string_literal
 from corpusmap.store.milvus import MilvusStore
+from corpusmap.store.schema import DOCUMENT_FIELDS
 from corpusmap.store.topic_store import TopicStore
 
 
@@ -130,6 +132,35 @@ def check_depth(offset: int, top_k: int) -> None:
         )
 
 
+def query_ranking(
+    store: MilvusStore,
+    embedders: EmbedderPool,
+    collection: str,
+    query: str,
+    depth: int,
+    *,
+    mode: str,
+    filters: SearchFilters | None,
+    fusion: Fusion | None,
+    fields: Sequence[str] = DOCUMENT_FIELDS,
+) -> list[Hit]:
+    """The best `depth` hits of a free-text query (each its best passage's `fields`),
+    the query embedded with the collection's own model unless the mode is keyword."""
+    meta = store.meta(collection)
+    vector = None if mode == "keyword" else embedders.get(meta.model).embed_query(query)
+    return ranked_search(
+        store,
+        collection,
+        vector=vector,
+        text=query,
+        mode=mode,
+        top_k=depth,
+        expression=(filters or SearchFilters()).expression(),
+        fusion=fusion,
+        fields=fields,
+    )
+
+
 def search_collection(
     store: MilvusStore,
     embedders: EmbedderPool,
@@ -149,16 +180,14 @@ def search_collection(
     as `fusion` says; by default adaptive fusion, see `Fusion`).
     """
     check_depth(offset, top_k)
-    meta = store.meta(collection)
-    vector = None if mode == "keyword" else embedders.get(meta.model).embed_query(query)
-    hits = ranked_search(
+    hits = query_ranking(
         store,
+        embedders,
         collection,
-        vector=vector,
-        text=query,
+        query,
+        offset + top_k,
         mode=mode,
-        top_k=offset + top_k,
-        expression=(filters or SearchFilters()).expression(),
+        filters=filters,
         fusion=fusion,
     )[offset:]
     labels = topic_labels(store, collection)

@@ -15,9 +15,8 @@ from dataclasses import dataclass
 from corpusmap.config import MAX_SEARCH_DEPTH, SCORE_KINDS, SearchMode
 from corpusmap.documents import Hit
 from corpusmap.embedding.embedder import EmbedderPool
-from corpusmap.search.engine import SearchHit, check_depth, to_hit, topic_labels
+from corpusmap.search.engine import SearchHit, check_depth, query_ranking, to_hit, topic_labels
 from corpusmap.search.fusion import Fusion
-from corpusmap.search.hybrid import ranked_search
 from corpusmap.store.filters import SearchFilters
 from corpusmap.store.milvus import MilvusStore
 
@@ -92,16 +91,14 @@ def search_page(
 ) -> SearchPage:
     """Hits `offset` to `offset + top_k` of a search and the facets of its best `depth`."""
     check_depth(offset, top_k)
-    meta = store.meta(collection)
-    vector = None if mode == "keyword" else embedders.get(meta.model).embed_query(query)
-    candidates = ranked_search(
+    candidates = query_ranking(
         store,
+        embedders,
         collection,
-        vector=vector,
-        text=query,
+        query,
+        max(depth, offset + top_k),
         mode=mode,
-        top_k=max(depth, offset + top_k),
-        expression=(filters or SearchFilters()).expression(),
+        filters=filters,
         fusion=fusion,
         fields=FACET_FIELDS,
     )
