@@ -47,6 +47,15 @@ def form_values(request: Request) -> dict[str, Any]:
     return values
 
 
+def _number(value: Any) -> Any:
+    """A form's number as an int (the request model takes JSON numbers only); anything
+    else as it is, for the model to refuse with its message."""
+    try:
+        return int(value) if isinstance(value, str) else value
+    except ValueError:
+        return value
+
+
 def search_request(values: dict[str, Any]) -> SearchRequest:
     """The API's validated request for these values (a `ValidationError` if bad)."""
     return SearchRequest.model_validate(
@@ -54,10 +63,10 @@ def search_request(values: dict[str, Any]) -> SearchRequest:
             "query": values.get("q", ""),
             "mode": values.get("mode", SearchMode.HYBRID),
             "top_k": PAGE_SIZE,
-            "offset": values.get("offset", 0),
+            "offset": _number(values.get("offset", 0)),
             "date_from": values.get("date_from"),
             "date_to": values.get("date_to"),
-            "topic": values.get("topic"),
+            "topic": _number(values.get("topic")),
             "cpc": values.get("cpc", []),
             "labels": values.get("labels", []),
         }

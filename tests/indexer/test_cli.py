@@ -59,6 +59,7 @@ def test_report_writes_a_folder(claims_index: ClaimsIndex, tmp_path: Path):
         "index.html",
         "plotly.min.js",
         "corpusmap.css",
+        "report.js",
         "topics",
     }
     missing = _cli(claims_index, "report", "nope", "--out", str(tmp_path / "n"))

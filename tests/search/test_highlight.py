@@ -40,3 +40,18 @@ def test_duplicates_by_normalised_title_and_text_are_grouped_in_rank_order():
     assert [g.hit.id for g in groups] == ["1", "2"]
     assert [h.id for h in groups[0].more] == ["3"]
     assert duplicate_key("Café", "x") == duplicate_key("cafe", "X")
+
+
+def test_highlighting_is_safe_from_many_threads():
+    """The API highlights on several worker threads: a shared Snowball stemmer raised
+    IndexError under concurrent use (a 500); each thread has its own."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from corpusmap.search import highlight as module
+
+    words = [f"{w}{n}ing" for n in range(400) for w in ("connect", "relat", "generaliz")]
+    expected = [module._stemmer().stemWord(w) for w in words]
+    module.stem.cache_clear()
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        found = list(pool.map(module.stem, words))
+    assert found == expected

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import re
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -32,11 +33,18 @@ class Segment:
     marked: bool = False
 
 
-@functools.cache
+_LOCAL = threading.local()
+
+
 def _stemmer() -> snowballstemmer.Stemmer:
-    return snowballstemmer.stemmer("english")
+    """This thread's stemmer: a Snowball stemmer keeps state while it works, so the
+    API's worker threads must not share one."""
+    if not hasattr(_LOCAL, "stemmer"):
+        _LOCAL.stemmer = snowballstemmer.stemmer("english")
+    return _LOCAL.stemmer
 
 
+@functools.lru_cache(maxsize=65_536)
 def stem(word: str) -> str:
     """The analyzer's form of one word: lowercased and stemmed."""
     return str(_stemmer().stemWord(word.lower()))
