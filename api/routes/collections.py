@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from api.deps import EmbeddersDep, ServicesDep, StoreDep, StoresDep
+from api.errors import BAD_BODY, NOT_FOUND
 from api.schemas import (
     CollectionInfo,
     Document,
@@ -52,13 +53,13 @@ def list_collections(stores: StoresDep) -> list[CollectionInfo]:
     return infos
 
 
-@router.get("/collections/{name}", tags=["collections"])
+@router.get("/collections/{name}", tags=["collections"], responses=NOT_FOUND)
 def get_collection(name: str, store: StoreDep) -> CollectionInfo:
     """One collection."""
     return summarize_collection(store, name)
 
 
-@router.post("/collections/{name}/search", tags=["search"])
+@router.post("/collections/{name}/search", tags=["search"], responses=NOT_FOUND | BAD_BODY)
 def search(
     name: str,
     request: SearchRequest,
@@ -89,7 +90,7 @@ def search(
     )
 
 
-@router.get("/collections/{name}/documents/{doc_id}", tags=["documents"])
+@router.get("/collections/{name}/documents/{doc_id}", tags=["documents"], responses=NOT_FOUND)
 def get_document(name: str, doc_id: str, store: StoreDep) -> Document:
     """A stored document with its full text, metadata and topic."""
     rows = store.get_documents(name, [doc_id])
@@ -110,7 +111,7 @@ def get_document(name: str, doc_id: str, store: StoreDep) -> Document:
     )
 
 
-@router.get("/collections/{name}/documents/{doc_id}/similar", tags=["search"])
+@router.get("/collections/{name}/documents/{doc_id}/similar", tags=["search"], responses=NOT_FOUND)
 def similar(
     name: str,
     doc_id: str,
