@@ -1,4 +1,10 @@
-"""Domain errors mapped to HTTP once, for every route."""
+"""Domain errors mapped to HTTP once, for every route, and the error answers the
+OpenAPI schema documents (`NOT_FOUND`, `BAD_BODY`, ... for the routers' `responses=`).
+
+Every 422 has the shape FastAPI documents for validation errors (`detail`: a list of
+`{loc, msg, type}`), whether pydantic or the core (`InvalidQueryError`) refused the
+request; other errors are `{detail: str, error: str}`.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +17,7 @@ from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 from pymilvus import MilvusException
 
 from corpusmap.errors import (
@@ -24,6 +31,30 @@ from corpusmap.errors import (
 )
 
 log = logging.getLogger(__name__)
+
+
+class ErrorBody(BaseModel):
+    """An error answer: what went wrong, and for corpusmap's own errors their kind."""
+
+    detail: str = Field(description="What went wrong.")
+    error: str | None = Field(None, description="The kind of error (e.g. NotFoundError).")
+
+
+def _documented(status: int, description: str) -> dict[int | str, dict[str, Any]]:
+    # The schema inline rather than `model=`: FastAPI files a model under the route's
+    # media type, and an HTML route's errors are JSON all the same.
+    json = {"application/json": {"schema": ErrorBody.model_json_schema()}}
+    return {status: {"description": description, "content": json}}
+
+
+#: For operations on a collection (or on a document or topic of one).
+NOT_FOUND = _documented(404, "No such collection, document or topic")
+#: For operations that read a JSON body: bytes that are not text cannot be parsed.
+BAD_BODY = _documented(400, "The body cannot be parsed")
+#: For operations that change what is served.
+CONFLICT = _documented(409, "The build cannot be published or rolled back")
+#: For the admin operations.
+UNAUTHORIZED = _documented(401, "No API key") | _documented(403, "A wrong API key")
 
 _STATUS: list[tuple[type[CorpusmapError], int]] = [
     (NotFoundError, 404),
@@ -48,7 +79,10 @@ async def corpusmap_error(request: Request, exc: Exception) -> JSONResponse:
     status = _status_for(exc)
     if status >= 500:
         log.error("%s %s failed: %s", request.method, request.url.path, exc)
-    return JSONResponse({"detail": str(exc), "error": type(exc).__name__}, status_code=status)
+    detail: Any = str(exc)
+    if status == 422:  # documented as validation errors are: a list naming the request
+        detail = [{"loc": ["request"], "msg": str(exc), "type": "invalid_query"}]
+    return JSONResponse({"detail": detail, "error": type(exc).__name__}, status_code=status)
 
 
 async def milvus_error(request: Request, exc: Exception) -> JSONResponse:

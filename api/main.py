@@ -6,6 +6,7 @@ import logging
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 
@@ -17,6 +18,7 @@ from api.errors import install_error_handlers
 from api.metrics import Metrics
 from api.middleware import install_middleware
 from api.observability import configure_logging
+from api.request_models import describe_metadata_filters
 from api.routes import admin, collections, ops, reports, topics
 from api.security import check_admin_config
 from corpusmap.builds.serving import PublishedStores
@@ -105,4 +107,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(admin.router)
     app.mount(reports.STATIC_URL, reports.static_app(), name="static")
     install_docs(app)
+    _describe_settings(app, settings)
     return app
+
+
+def _describe_settings(app: FastAPI, settings: Settings) -> None:
+    """The OpenAPI schema, with what these settings allow (the metadata filter fields)."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            describe_metadata_filters(generate(), settings.metadata_filter_fields)
+        return app.openapi_schema or generate()
+
+    app.openapi = openapi  # type: ignore[method-assign]

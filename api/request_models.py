@@ -1,7 +1,8 @@
 """Request models of the API: what a client may send, checked before any route runs.
 
 Unknown fields are refused (`extra="forbid"`): a misspelled filter would otherwise be
-dropped silently and widen the result. Text must be whole Unicode, and numbers that
+dropped silently and widen the result. A list is a JSON array: `"labels": "A"` is a
+422, as the schema says. Text must be whole Unicode, and numbers that
 reach a Milvus expression are bounded, so a value Milvus cannot parse is a 422 here
 rather than a failure inside Milvus.
 """
@@ -22,6 +23,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from corpusmap.config import DEFAULT_MODE, MAX_SEARCH_DEPTH, SearchMode
 from corpusmap.errors import UnsafeFilterValueError
@@ -32,6 +34,15 @@ MAX_TOPIC_ID = 1_000_000
 #: Milvus integers are 64-bit: a larger literal in a filter fails inside Milvus (a 5xx).
 INT64 = Annotated[int, Field(ge=-(2**63), le=2**63 - 1)]
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+#: Whitespace by any of the definitions that meet here (Python's `str.isspace`, which
+#: has the separators \x1c-\x1f; Unicode's White_Space, which pydantic's patterns use;
+#: ECMAScript's, which the schema's readers use, with \ufeff), spelled out so all agree.
+_BLANKS = r"\t-\r \x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+#: Text with something other than whitespace in it.
+NOT_BLANK = f"[^{_BLANKS}]"
+#: A CPC section or subclass as `normalize_cpc` reads it (any case, spaces around),
+#: in the schema too, so that a client (or a fuzzer) knows what is valid.
+CPC_PATTERN = r"^\s*[A-HYa-hy]([0-9][0-9][A-Za-z])?\s*$"
 
 
 def _whole_unicode(value: str) -> str:
@@ -42,18 +53,37 @@ def _whole_unicode(value: str) -> str:
     return value
 
 
-#: Text from a JSON body: any Unicode, but whole.
-UnicodeText = Annotated[str, AfterValidator(_whole_unicode)]
+_WHOLE = AfterValidator(_whole_unicode)
+#: Text from a JSON body: any Unicode, but whole. (Where it has constraints, they go
+#: before `_WHOLE`, or the JSON schema loses them.)
+UnicodeText = Annotated[str, _WHOLE]
 
 
-def _top_k(*, strict: bool) -> Any:
-    return Field(10, ge=1, le=100, strict=strict, description="Number of hits.")
+def _json_number(value: Any) -> Any:
+    """Refuse what lax parsing would read as a number: `"10"` and `true` (a float with
+    no fraction, `3.0`, is an integer, as JSON Schema has it)."""
+    if isinstance(value, bool | str):
+        raise PydanticCustomError("int_type", "Input should be a JSON number")
+    return value
 
 
-def _topic(*, strict: bool) -> Any:
-    return Field(
-        None, ge=-1, le=MAX_TOPIC_ID, strict=strict, description="Only documents of this topic."
-    )
+def _json_date(value: Any) -> Any:
+    """Refuse a number as a date (lax parsing reads it as seconds since 1970)."""
+    if isinstance(value, bool | int | float):
+        raise PydanticCustomError("date_type", "Input should be a date as text (YYYY-MM-DD)")
+    return value
+
+
+#: Text that must not hold control characters (they cannot go into a filter).
+_PLAIN = r"^[^\u0000-\u001f\u007f]*$"
+
+
+def _top_k() -> Any:
+    return Field(10, ge=1, le=100, description="Number of hits.")
+
+
+def _topic() -> Any:
+    return Field(None, ge=-1, le=MAX_TOPIC_ID, description="Only documents of this topic.")
 
 
 class FilterParams(BaseModel):
@@ -65,24 +95,30 @@ class FilterParams(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    top_k: int = _top_k(strict=False)
-    topic: int | None = _topic(strict=False)
+    top_k: int = _top_k()
+    topic: int | None = _topic()
     date_from: dt.date | None = Field(None, description="Earliest date (inclusive).")
     date_to: dt.date | None = Field(None, description="Latest date (inclusive).")
-    cpc: list[str] = Field(
+    cpc: list[Annotated[str, StringConstraints(pattern=CPC_PATTERN)]] = Field(
         default_factory=list,
         max_length=50,
-        description="CPC sections ('G') or subclasses ('G06F'); a document matches any.",
+        description="CPC sections ('G') or subclasses ('G06F'), any case; a document matches any.",
     )
 
-    labels: list[Annotated[UnicodeText, StringConstraints(min_length=1, max_length=256)]] = Field(
+    labels: list[
+        Annotated[
+            str,
+            StringConstraints(min_length=1, max_length=256, pattern=_PLAIN),
+            _WHOLE,
+        ]
+    ] = Field(
         default_factory=list, max_length=50, description="Class labels; a document matches any."
     )
 
-    @field_validator("cpc", "labels", mode="before")
+    @field_validator("date_from", "date_to", mode="before")
     @classmethod
-    def _one_or_many(cls, value: Any) -> Any:
-        return [value] if isinstance(value, str) else value
+    def _dates_as_text(cls, value: Any) -> Any:
+        return _json_date(value)
 
     @field_validator("labels")
     @classmethod
@@ -121,9 +157,14 @@ class FilterParams(BaseModel):
 class SearchRequest(FilterParams):
     """A search by free text, with optional filters."""
 
-    top_k: int = _top_k(strict=True)
-    topic: int | None = _topic(strict=True)
-    query: UnicodeText = Field(min_length=1, max_length=4000, description="Free-text query.")
+    @field_validator("top_k", "topic", mode="before")
+    @classmethod
+    def _json_numbers(cls, value: Any) -> Any:
+        return _json_number(value)  # a body is JSON: its numbers are JSON numbers
+
+    query: Annotated[str, StringConstraints(max_length=4000, pattern=NOT_BLANK), _WHOLE] = Field(
+        description="Free-text query (not blank)."
+    )
     mode: SearchMode = Field(
         DEFAULT_MODE,
         description="dense: embeddings; keyword: BM25 over the text; hybrid (default): "
@@ -146,7 +187,10 @@ class SearchRequest(FilterParams):
 
     metadata: dict[
         Annotated[UnicodeText, StringConstraints(max_length=64)],
-        Annotated[UnicodeText, StringConstraints(max_length=1024)] | INT64 | float | bool,
+        Annotated[str, StringConstraints(max_length=1024, pattern=_PLAIN), _WHOLE]
+        | INT64
+        | float
+        | bool,
     ] = Field(
         default_factory=dict,
         max_length=10,
@@ -195,14 +239,25 @@ class TopicAssignRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    text: UnicodeText = Field(min_length=1, max_length=20_000, description="Text to assign.")
-    top_k: int = Field(
-        3, ge=1, le=10, strict=True, description="Number of nearest topics to return."
+    text: Annotated[str, StringConstraints(max_length=20_000, pattern=NOT_BLANK), _WHOLE] = Field(
+        description="Text to assign (not blank)."
     )
+    top_k: int = Field(3, ge=1, le=10, description="Number of nearest topics to return.")
 
-    @field_validator("text")
+    @field_validator("top_k", mode="before")
     @classmethod
-    def _text_has_content(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("text must contain text")
-        return value
+    def _json_numbers(cls, value: Any) -> Any:
+        return _json_number(value)
+
+
+def describe_metadata_filters(openapi: dict[str, Any], fields: list[str]) -> None:
+    """Name in an OpenAPI schema the metadata fields this server filters on (its
+    `metadata_filter_fields`): a search naming any other is a 422."""
+    schemas = openapi.get("components", {}).get("schemas", {})
+    if "SearchRequest" not in schemas:
+        return
+    metadata = schemas["SearchRequest"]["properties"]["metadata"]
+    if fields:
+        metadata["propertyNames"] = {"enum": sorted(fields)}
+    else:
+        metadata["maxProperties"] = 0

@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 
 from api.deps import ServicesDep
+from api.errors import CONFLICT, NOT_FOUND, UNAUTHORIZED
 from api.security import AdminDep, require_admin
 from corpusmap.builds.publishing import rollback
 from corpusmap.config import masked_settings
@@ -16,7 +17,9 @@ log = logging.getLogger(__name__)
 
 # The router-wide dependency guards every route added here, even one that forgets
 # to take `AdminDep`; FastAPI runs it once per request either way.
-router = APIRouter(prefix="/admin", tags=["admin"], dependencies=[Depends(require_admin)])
+router = APIRouter(
+    prefix="/admin", tags=["admin"], dependencies=[Depends(require_admin)], responses=UNAUTHORIZED
+)
 
 
 @router.get("/settings")
@@ -35,7 +38,7 @@ def reload_builds(services: ServicesDep, admin: AdminDep) -> dict[str, Any]:
     return {"changed": changed, "serving": services.stores.served_builds()}
 
 
-@router.post("/collections/{name}/rollback")
+@router.post("/collections/{name}/rollback", responses=NOT_FOUND | CONFLICT)
 def rollback_collection(name: str, services: ServicesDep, admin: AdminDep) -> dict[str, Any]:
     """Publish the collection's build before the published one, and serve it."""
     registry = services.stores.registry

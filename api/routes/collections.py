@@ -9,6 +9,7 @@ from fastapi.responses import StreamingResponse
 
 import api.convertors  # noqa: F401  (registers {doc_id:docid})
 from api.deps import EmbeddersDep, ServicesDep, StoreDep, StoresDep
+from api.errors import BAD_BODY, NOT_FOUND
 from api.exports import export_lines
 from api.schemas import (
     CollectionInfo,
@@ -59,13 +60,13 @@ def list_collections(stores: StoresDep) -> list[CollectionInfo]:
     return infos
 
 
-@router.get("/collections/{name}", tags=["collections"])
+@router.get("/collections/{name}", tags=["collections"], responses=NOT_FOUND)
 def get_collection(name: str, store: StoreDep) -> CollectionInfo:
     """One collection."""
     return summarize_collection(store, name)
 
 
-@router.post("/collections/{name}/search", tags=["search"])
+@router.post("/collections/{name}/search", tags=["search"], responses=NOT_FOUND | BAD_BODY)
 def search(
     name: str,
     request: SearchRequest,
@@ -104,7 +105,7 @@ def search(
     )
 
 
-@router.get("/collections/{name}/export", tags=["search"])
+@router.get("/collections/{name}/export", tags=["search"], responses=NOT_FOUND)
 def export(
     name: str,
     params: Annotated[ExportParams, Query()],
@@ -133,7 +134,9 @@ def export(
     )
 
 
-@router.get("/collections/{name}/documents/{doc_id:docid}/similar", tags=["search"])
+@router.get(
+    "/collections/{name}/documents/{doc_id:docid}/similar", tags=["search"], responses=NOT_FOUND
+)
 def similar(
     name: str,
     doc_id: str,
@@ -151,7 +154,9 @@ def similar(
     return hits
 
 
-@router.get("/collections/{name}/documents/{doc_id:docid}/prior-art", tags=["search"])
+@router.get(
+    "/collections/{name}/documents/{doc_id:docid}/prior-art", tags=["search"], responses=NOT_FOUND
+)
 def prior_art_of(
     name: str,
     doc_id: str,
@@ -162,7 +167,7 @@ def prior_art_of(
     return prior_art(store, name, doc_id, top_k=params.top_k, filters=params.filters())
 
 
-@router.get("/collections/{name}/documents/{doc_id:docid}", tags=["documents"])
+@router.get("/collections/{name}/documents/{doc_id:docid}", tags=["documents"], responses=NOT_FOUND)
 def get_document(name: str, doc_id: str, store: StoreDep) -> Document:
     """A stored document with its full text, metadata and topic."""
     rows = store.get_documents(name, [doc_id])

@@ -13,9 +13,13 @@ from api.metrics import Metrics
 log = logging.getLogger(__name__)
 
 router = APIRouter(tags=["health"])
+_JSON = {"application/json": {"schema": {"type": "object"}}}
 
 
-@router.get("/ready", responses={503: {"description": "Starting, stopping, or no store"}})
+@router.get(
+    "/ready",
+    responses={503: {"description": "Starting, stopping, or no store", "content": _JSON}},
+)
 def ready(request: Request) -> JSONResponse:
     """200 once the lifespan has opened the published builds and loaded the models, and
     the store answers; 503 before, while shutting down, or while the store is down.

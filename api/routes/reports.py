@@ -21,6 +21,7 @@ from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from api.deps import StoreDep
+from api.errors import NOT_FOUND
 from api.routes.topics import MAX_OFFSET, TopicId
 from corpusmap.reports.charts import plotly_bundle
 from corpusmap.reports.pages import (
@@ -37,7 +38,7 @@ from corpusmap.reports.topic_documents import (
     render_topic_documents_page,
 )
 
-router = APIRouter(tags=["report"])
+router = APIRouter(tags=["report"], responses=NOT_FOUND)  # every route names a collection
 #: plotly.js changes only with the plotly package, and its address carries the version.
 BUNDLE_CACHE = "public, max-age=31536000, immutable"
 #: Where the app mounts the files of `corpusmap/reports/static` (`static_app`).
@@ -84,7 +85,11 @@ def topic_report_page(name: str, topic_id: TopicId, store: StoreDep) -> HTMLResp
     return HTMLResponse(render_topic_page(data, topic_id, report_links(name)))
 
 
-@router.get("/collections/{name}/report/topics/{topic_id}/documents", response_class=HTMLResponse)
+@router.get(
+    "/collections/{name}/report/topics/{topic_id}/documents",
+    response_class=HTMLResponse,
+    responses=NOT_FOUND,
+)
 def topic_report_documents(
     name: str,
     topic_id: TopicId,
@@ -101,7 +106,11 @@ def topic_report_documents(
     return HTMLResponse(page)
 
 
-@router.get("/collections/{name}/report/plotly.min.js")
+@router.get(
+    "/collections/{name}/report/plotly.min.js",
+    response_class=Response,
+    responses={200: {"content": {"text/javascript": {"schema": {"type": "string"}}}}},
+)
 def report_plotly(name: str, store: StoreDep) -> Response:
     """The plotly.js bundle the report pages load (from the installed plotly package)."""
     headers = {"Cache-Control": BUNDLE_CACHE}

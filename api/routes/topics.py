@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, HTTPException, Path, Query
 
 from api.deps import EmbeddersDep, StoreDep
+from api.errors import BAD_BODY, NOT_FOUND
 from api.schemas import (
     MAX_TOPIC_ID,
     BinWords,
@@ -36,7 +37,7 @@ from corpusmap.topics.views import (
     topics_over_time_of,
 )
 
-router = APIRouter(tags=["topics"])
+router = APIRouter(tags=["topics"], responses=NOT_FOUND)  # every route names a collection
 
 TopicId = Annotated[int, Path(ge=-1, le=MAX_TOPIC_ID, description="Topic id; -1: outliers.")]
 #: Milvus serves at most 16,384 rows of offset + limit.
@@ -140,7 +141,7 @@ def topics_by_class(
     )
 
 
-@router.post("/collections/{name}/topics/assign")
+@router.post("/collections/{name}/topics/assign", responses=BAD_BODY)
 def assign_topic(
     name: str, request: TopicAssignRequest, store: StoreDep, embedders: EmbeddersDep
 ) -> TopicAssignment:
@@ -153,6 +154,13 @@ def assign_topic(
         threshold=ASSIGN_MIN_SIMILARITY,
         topics=near,
     )
+
+
+@router.get("/collections/{name}/topics/assign", include_in_schema=False)
+def assign_topic_by_get(name: str) -> None:
+    """405, as for any method a path does not take: without this route GET would reach
+    `/topics/{topic_id}` and fail there as a topic id that is not a number (422)."""
+    raise HTTPException(405, "Method Not Allowed", headers={"Allow": "POST"})
 
 
 @router.get("/collections/{name}/topics/{topic_id}")

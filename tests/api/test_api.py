@@ -42,7 +42,7 @@ def test_search_filters(client: TestClient):
         client,
         query="semiconductor device",
         top_k=30,
-        cpc="h01l",
+        cpc=["h01l"],
         date_from="2016-01-01",
         date_to="2016-12-31",
     ).json()["hits"]
@@ -71,6 +71,10 @@ def test_search_filters(client: TestClient):
         {"query": "x", "date_from": "2016-13-45"},
         {"query": "x", "date_from": "2017-01-01", "date_to": "2016-01-01"},
         {"query": "x", "cpc": "G06F16/00"},
+        {"query": "x", "cpc": "G06F"},  # a list is an array, as the schema says
+        {"query": "x", "labels": "AAA"},
+        {"query": "x", "date_from": 20160101},
+        {"query": "\u3000\t"},
         {"query": "x", "cpc": ['A61K" or id != "']},
         {"query": "x", "unknown": 1},
         {"query": "x" * 5000},
@@ -89,6 +93,15 @@ def test_malformed_json_is_a_4xx(client: TestClient):
         headers={"content-type": "application/json"},
     )
     assert response.status_code == 422
+
+
+def test_a_body_that_is_not_text_is_400(client: TestClient):
+    response = client.post(
+        "/collections/claims/search",
+        content=b'{"query": "\xff"}',
+        headers={"content-type": "application/json"},
+    )
+    assert response.status_code == 400 and response.json()["detail"]
 
 
 @pytest.mark.parametrize(
@@ -235,3 +248,7 @@ def test_label_and_metadata_filters_are_safe_over_http(client: TestClient):
     # No metadata field is on this server's allowlist.
     refused = search(client, query="engine", metadata={"category": "x"})
     assert refused.status_code == 422 and "CORPUSMAP_METADATA_FILTER_FIELDS" in refused.text
+    # The core's refusal has the shape the schema documents for every 422.
+    (error,) = refused.json()["detail"]
+    assert error["type"] == "invalid_query" and "category" in error["msg"]
+    assert refused.json()["error"] == "UnsafeFilterValueError"

@@ -192,6 +192,14 @@ def test_bad_assign_bodies_are_422(client: TestClient, body: dict):
     assert response.status_code == 422, response.text
 
 
+def test_assign_takes_post_only(client: TestClient):
+    # GET used to reach /topics/{topic_id} and fail there as a bad topic id (422).
+    for method in ("GET", "PUT", "DELETE"):
+        response = client.request(method, "/collections/claims/topics/assign")
+        assert response.status_code == 405, (method, response.text)
+        assert response.headers["allow"] == "POST"
+
+
 @pytest.mark.parametrize(
     ("method", "path"),
     [

@@ -31,6 +31,12 @@ _FIELD_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 MetadataValue = str | int | float | bool
 
 
+def quotable(value: str) -> bool:
+    """Whether `string_literal` can quote a value (no document id or label holds one
+    it cannot: the reader refuses control characters in ids)."""
+    return not (_CONTROL_CHARS.search(value) or _LONE_SURROGATE.search(value))
+
+
 def string_literal(value: str) -> str:
     """A Milvus string literal that denotes exactly `value`, or an error."""
     if _CONTROL_CHARS.search(value):

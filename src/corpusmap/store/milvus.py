@@ -28,7 +28,7 @@ from corpusmap.documents import Document, Hit
 from corpusmap.embedding.batching import unit_mean
 from corpusmap.errors import CollectionNotFoundError, StoreError
 from corpusmap.store.cache import StoreCache, WatchedClient
-from corpusmap.store.filters import doc_ids_filter
+from corpusmap.store.filters import doc_ids_filter, quotable
 from corpusmap.store.passages import passage_rows, search_documents
 from corpusmap.store.quiet import LITE_GRPC_OPTIONS, quiet_milvus_libraries
 from corpusmap.store.schema import (
@@ -211,6 +211,7 @@ class MilvusStore:
         self, name: str, doc_ids: Sequence[str], fields: list[str]
     ) -> dict[str, list[dict[str, Any]]]:
         self.meta(name)
+        doc_ids = [d for d in doc_ids if quotable(d)]  # others cannot be stored ids
         if not doc_ids:
             return {}
         rows = self.client.query(
