@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from fastapi.responses import StreamingResponse
+from fastapi.responses import Response, StreamingResponse
 
 import api.convertors  # noqa: F401  (registers {doc_id:docid})
 from api.deps import EmbeddersDep, ServicesDep, StoreDep, StoresDep
@@ -105,7 +105,21 @@ def search(
     )
 
 
-@router.get("/collections/{name}/export", tags=["search"], responses=NOT_FOUND)
+@router.get(
+    "/collections/{name}/export",
+    tags=["search"],
+    response_class=Response,
+    responses=NOT_FOUND
+    | {
+        200: {
+            "description": "The hits as CSV (a header row, then a row per hit) or JSON Lines.",
+            "content": {
+                "text/csv": {"schema": {"type": "string"}},
+                "application/x-ndjson": {"schema": {"type": "string"}},
+            },
+        }
+    },
+)
 def export(
     name: str,
     params: Annotated[ExportParams, Query()],
