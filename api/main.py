@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractContextManager, asynccontextmanager, nullcontext
 from typing import Any
 
 from fastapi import FastAPI
@@ -21,6 +22,7 @@ from api.observability import configure_logging
 from api.request_models import describe_metadata_filters
 from api.routes import admin, collections, ops, reports, topics
 from api.security import check_admin_config
+from corpusmap.builds.announce import SERVING_URL_ENV, announced
 from corpusmap.builds.serving import PublishedStores
 from corpusmap.config import Settings, get_settings
 from corpusmap.embedding.embedder import EmbedderPool
@@ -52,6 +54,15 @@ def _follow_publishes(stores: PublishedStores, interval: float, stop: threading.
             log.exception("refreshing published builds failed")
 
 
+def _announced(settings: Settings) -> AbstractContextManager[object]:
+    """This process named as the server of the data dir while it serves, when started by
+    `corpusmap serve` on Lite files (`corpusmap.builds.announce`)."""
+    url = os.environ.get(SERVING_URL_ENV)
+    if not url or not settings.uses_lite():
+        return nullcontext()
+    return announced(settings.data_dir, url)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The API app; settings default to the process-wide `get_settings()`.
 
@@ -76,7 +87,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             follower.start()
         app.state.ready = True
         try:
-            yield
+            with _announced(settings):
+                yield
         finally:
             # Fail readiness first, so a balancer stops sending before the store closes.
             app.state.ready = False

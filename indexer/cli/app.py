@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from corpusmap.config import DEFAULT_MODE, FusionMethod, SearchMode, Settings, get_settings
 from corpusmap.errors import ConfigError, CorpusError, CorpusmapError, DiskFullError
 from indexer.cli import builds as cli_builds
-from indexer.cli import commands
+from indexer.cli import commands, queries
 from indexer.cli import report as report_cmd
 from indexer.evaluation import topics as topic_eval
 
@@ -220,7 +220,7 @@ def search(
     ] = None,
 ) -> None:
     """Search a collection by text, or for documents like one (--like ID); print JSON hits."""
-    hits = commands.run_search(
+    hits = queries.run_search(
         ctx.obj,
         collection,
         query,
@@ -292,7 +292,7 @@ def info(
     collection: Annotated[str | None, typer.Argument(help="One collection; default all.")] = None,
 ) -> None:
     """Print collections, document counts, models and topic counts as JSON."""
-    _print_json(commands.run_info(ctx.obj, collection))
+    _print_json(queries.run_info(ctx.obj, collection))
 
 
 @app.command()

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import itertools
 import logging
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from corpusmap.builds.announce import SERVING_URL_ENV, local_url
 from corpusmap.builds.publishing import open_published, rollback
 from corpusmap.builds.registry import BuildRegistry
 from corpusmap.builds.snapshots import (
@@ -20,14 +20,15 @@ from corpusmap.builds.snapshots import (
     read_snapshot,
     snapshot_ids,
 )
-from corpusmap.config import DEFAULT_MODE, Settings, get_settings
+from corpusmap.config import Settings, get_settings
 from corpusmap.documents import Document
 from corpusmap.embedding.embedder import Embedder, EmbedderPool
-from corpusmap.errors import CollectionNotFoundError, ConfigError, CorpusError, InvalidQueryError
-from corpusmap.search.engine import SearchHit, search_collection, similar_documents
+from corpusmap.errors import (
+    CollectionNotFoundError,
+    ConfigError,
+    CorpusError,
+)
 from corpusmap.search.fusion import Fusion
-from corpusmap.store.catalog import summarize_collection
-from corpusmap.store.filters import SearchFilters
 from indexer.evaluation.retrieval import evaluate
 from indexer.pipeline.build import BuildRequest, run_build
 from indexer.reading.counting import expected_rows
@@ -213,73 +214,6 @@ def run_rollback(settings: Settings, collection: str) -> dict[str, Any]:
     return {"collection": collection, "published": previous.build_id, "replaced": before}
 
 
-def parse_date(value: str | None, name: str) -> dt.date | None:
-    """A YYYY-MM-DD option value as a date, or a clear error."""
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise InvalidQueryError(f"{name} must be a date YYYY-MM-DD, got {value!r}") from None
-
-
-def run_search(
-    settings: Settings,
-    collection: str,
-    query: str | None,
-    *,
-    like: str | None = None,
-    mode: str = DEFAULT_MODE,
-    top_k: int,
-    topic: int | None,
-    date_from: str | None,
-    date_to: str | None,
-    cpc: list[str],
-    labels: list[str] | None = None,
-) -> list[SearchHit]:
-    """Search by text, or by a stored document's vector with `like`, the filters applied."""
-    if (query is None) == (like is None):
-        raise ConfigError("give either a query or --like DOCUMENT_ID")
-    filters = SearchFilters(
-        topic=topic,
-        date_from=parse_date(date_from, "--date-from"),
-        date_to=parse_date(date_to, "--date-to"),
-        cpc=tuple(cpc),
-        labels=tuple(labels or ()),
-    )
-    pool = EmbedderPool.from_settings(settings)
-    with open_published(settings, collection) as (store, name):
-        if like is not None:
-            return similar_documents(store, name, like, top_k=top_k, filters=filters)
-        assert query is not None
-        return search_collection(
-            store,
-            pool,
-            name,
-            query,
-            top_k=top_k,
-            filters=filters,
-            mode=mode,
-            fusion=Fusion.from_settings(settings),
-        )
-
-
-def run_info(settings: Settings, collection: str | None) -> dict[str, Any]:
-    """Where the store is and what each collection holds."""
-    registry = BuildRegistry(settings.data_dir)
-    names = [collection] if collection else registry.collections()
-    summaries = []
-    for name in names:
-        with open_published(settings, name) as (store, physical):
-            summary = asdict(summarize_collection(store, physical))
-        summaries.append({**summary, "name": name, "build": registry.current_id(name)})
-    return {
-        "milvus_uri": settings.milvus_uri or "(Milvus Lite, one file per build)",
-        "data_dir": str(settings.data_dir),
-        "collections": summaries,
-    }
-
-
 def run_serve(settings: Settings, *, host: str, port: int, workers: int) -> None:
     """Run the API under uvicorn (referenced by name: the indexer never imports the api)."""
     import os
@@ -295,6 +229,8 @@ def run_serve(settings: Settings, *, host: str, port: int, workers: int) -> None
     # in this process and in each worker, through the environment.
     os.environ.update(settings.to_environ())
     get_settings.cache_clear()  # the CLI read them before the flags were in the environment
+    # The app names itself in the data dir: commands that find a build held ask it.
+    os.environ[SERVING_URL_ENV] = local_url(host, port)
     uvicorn.run("api.main:create_app", factory=True, host=host, port=port, workers=workers)
 
 

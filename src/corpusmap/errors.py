@@ -53,7 +53,15 @@ class StoreError(CorpusmapError):
 
 
 class StoreLockedError(StoreError):
-    """A Milvus Lite file is already open in another process."""
+    """A Milvus Lite file is already open in another process (`pid`, if known)."""
+
+    def __init__(self, path: str, pid: int | None):
+        self.path, self.pid = path, pid
+        holder = f"pid {pid}" if pid else "a process that is not corpusmap, or has not said"
+        super().__init__(
+            f"{path} is open in another process ({holder}): a Milvus Lite file can be "
+            "open in one process at a time"
+        )
 
 
 class BuildError(CorpusmapError):

@@ -11,9 +11,8 @@ file (see `corpusmap.store.cache`); a server is not cached.
 
 from __future__ import annotations
 
+import functools
 import logging
-import threading
-from collections import Counter
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
@@ -27,6 +26,7 @@ from corpusmap.config.defaults import LITE_CONNECT_TIMEOUT_S
 from corpusmap.documents import Document, Hit
 from corpusmap.embedding.batching import unit_mean
 from corpusmap.errors import CollectionNotFoundError, StoreError
+from corpusmap.store import lite_files
 from corpusmap.store.cache import StoreCache, WatchedClient
 from corpusmap.store.filters import doc_ids_filter, quotable
 from corpusmap.store.passages import passage_rows, search_documents
@@ -45,12 +45,6 @@ from corpusmap.store.schema import (
 log = logging.getLogger(__name__)
 quiet_milvus_libraries()
 
-# Stores open per Milvus Lite file in this process. pymilvus 2.6 never stops the
-# embedded server it starts for a file, so the file stays locked against other
-# processes until exit; the last store to close a file stops its server.
-_LITE_OPEN: Counter[str] = Counter()
-_LITE_LOCK = threading.Lock()
-_LITE_CACHES: dict[str, StoreCache] = {}  # per Lite file, while a store has it open
 _ANNS = {"dense": ("vector", "COSINE"), "keyword": ("sparse", "BM25")}
 T = TypeVar("T")
 
@@ -81,9 +75,11 @@ class MilvusStore:
         self.insert_batch_size = insert_batch_size
         self.index_type = "FLAT" if is_lite_uri(uri) else "AUTOINDEX"
         self._lite_path = str(Path(uri).expanduser().resolve()) if is_lite_uri(uri) else None
+        self._cache: StoreCache | None = None  # Lite only
         if self._lite_path:
             Path(self._lite_path).parent.mkdir(parents=True, exist_ok=True)
-        self._cache: StoreCache | None = None  # Lite only
+            # corpusmap's lock first (`corpusmap.store.lite_files`): StoreLockedError.
+            self._cache = lite_files.hold(self._lite_path)
         try:
             self.client: MilvusClient = WatchedClient(
                 uri=uri,
@@ -93,28 +89,22 @@ class MilvusStore:
                 grpc_options=LITE_GRPC_OPTIONS if self._lite_path else {},
             )
         except MilvusException as exc:
+            self._let_go()
             raise StoreError(f"cannot open Milvus at {uri!r}: {exc.message}") from exc
-        if self._lite_path:
-            with _LITE_LOCK:
-                _LITE_OPEN[self._lite_path] += 1
-                self._cache = _LITE_CACHES.setdefault(self._lite_path, StoreCache())
 
     def close(self) -> None:
-        """Close the connection; the last store on a Lite file stops its server."""
-        self.client.close()
-        self._cache = None
-        if not self._lite_path:
-            return
-        with _LITE_LOCK:
-            _LITE_OPEN[self._lite_path] -= 1
-            if _LITE_OPEN[self._lite_path] > 0:
-                return
-            del _LITE_OPEN[self._lite_path]
-            _LITE_CACHES.pop(self._lite_path, None)
-        from milvus_lite.server_manager import server_manager_instance
+        """Close the connection; the last store on a Lite file stops its server (pymilvus
+        never does) and lets the file's lock go."""
+        try:
+            self.client.close()
+        finally:
+            self._let_go()
 
-        server_manager_instance.release_server(self._lite_path)
-        self._lite_path = None
+    def _let_go(self) -> None:
+        self._cache = None
+        if self._lite_path:
+            lite_files.let_go(self._lite_path, functools.partial(_stop_lite, self._lite_path))
+            self._lite_path = None
 
     def __enter__(self) -> MilvusStore:
         return self
@@ -333,6 +323,12 @@ class MilvusStore:
                 self.client.upsert(name, changed)
                 written += len(changed)
         return written
+
+
+def _stop_lite(path: str) -> None:
+    from milvus_lite.server_manager import server_manager_instance
+
+    server_manager_instance.release_server(path)
 
 
 def _need(value: Any) -> Any:
