@@ -179,6 +179,7 @@ class SearchRequest(FilterParams):
     )
     facets: bool = Field(
         False,
+        strict=True,
         description=f"Also count topics, CPC sections and subclasses and years over the "
         f"search's best {MAX_SEARCH_DEPTH} candidates (not only the page). The page is then "
         "cut from that ranking, as the app's search page is; in hybrid mode its order can "

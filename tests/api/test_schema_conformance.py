@@ -25,7 +25,21 @@ from tests.helpers.serving import free_port, served
 
 SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
 #: Bounded: the coverage phase, then up to 40 fuzzed cases per operation, seeded.
-RUN = ["--checks", "all", "--max-examples", "40", "--seed", "1", "--workers", "1", "--no-color"]
+# A report's first open computes its data and document map (seconds on a loaded
+# machine): a generous per-request timeout, so slowness is not taken for a network error.
+RUN = [
+    "--checks",
+    "all",
+    "--max-examples",
+    "40",
+    "--seed",
+    "1",
+    "--workers",
+    "1",
+    "--no-color",
+    "--request-timeout",
+    "120",
+]
 
 
 @pytest.mark.slow
