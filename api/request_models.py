@@ -173,6 +173,7 @@ class SearchRequest(FilterParams):
 
     offset: int = Field(
         0,
+        strict=True,
         ge=0,
         lt=MAX_SEARCH_DEPTH,
         description=f"Hits to skip (paging); offset + top_k <= {MAX_SEARCH_DEPTH}.",
