@@ -175,7 +175,7 @@ class SearchRequest(FilterParams):
         0,
         strict=True,
         ge=0,
-        lt=MAX_SEARCH_DEPTH,
+        le=MAX_SEARCH_DEPTH - 100,  # top_k is at most 100: the schema states the depth
         description=f"Hits to skip (paging); offset + top_k <= {MAX_SEARCH_DEPTH}.",
     )
     facets: bool = Field(

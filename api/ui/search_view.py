@@ -134,7 +134,8 @@ def _pager(
 ) -> dict[str, str | None]:
     base = {k: v for k, v in values.items() if k != "offset"}
     previous = max(0, offset - PAGE_SIZE)
-    has_next = shown == PAGE_SIZE and offset + PAGE_SIZE < min(counted, MAX_SEARCH_DEPTH)
+    last = min(counted, MAX_SEARCH_DEPTH - 100)  # the API's deepest offset (top_k <= 100)
+    has_next = shown == PAGE_SIZE and offset + PAGE_SIZE < last
     return {
         "previous": links.search_url(collection, {**base, "offset": str(previous)})
         if offset > 0
