@@ -25,7 +25,7 @@ def test_paging_past_the_depth_is_a_clear_422(client: TestClient):
     response = client.post(
         "/collections/claims/search", json={"query": "golf", "top_k": 100, "offset": 901}
     )
-    assert response.status_code == 422 and "at most 1000" in response.text
+    assert response.status_code == 422 and "offset" in response.text
 
 
 def test_facets_count_the_best_candidates_not_only_the_page(client: TestClient):
