@@ -157,7 +157,7 @@ class FilterParams(BaseModel):
 class SearchRequest(FilterParams):
     """A search by free text, with optional filters."""
 
-    @field_validator("top_k", "topic", mode="before")
+    @field_validator("top_k", "topic", "offset", mode="before")
     @classmethod
     def _json_numbers(cls, value: Any) -> Any:
         return _json_number(value)  # a body is JSON: its numbers are JSON numbers
@@ -173,7 +173,6 @@ class SearchRequest(FilterParams):
 
     offset: int = Field(
         0,
-        strict=True,
         ge=0,
         le=MAX_SEARCH_DEPTH - 100,  # top_k is at most 100: the schema states the depth
         description=f"Hits to skip (paging); offset + top_k <= {MAX_SEARCH_DEPTH}.",

@@ -21,6 +21,16 @@ def test_offset_pages_through_one_ranking(client: TestClient):
     assert second["offset"] == 10 and [h["id"] for h in second["hits"]] == whole[10:20]
 
 
+def test_offset_is_a_json_number_as_the_schema_says(client: TestClient):
+    # JSON Schema's integer includes 10.0; text and booleans are not numbers.
+    assert _search(client, top_k=10, offset=10.0)["offset"] == 10
+    for wrong in ("10", True):
+        response = client.post(
+            "/collections/claims/search", json={"query": "golf", "offset": wrong}
+        )
+        assert response.status_code == 422 and "offset" in response.text
+
+
 def test_paging_past_the_depth_is_a_clear_422(client: TestClient):
     response = client.post(
         "/collections/claims/search", json={"query": "golf", "top_k": 100, "offset": 901}
