@@ -16,21 +16,24 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from api.deps import StoreDep
+from api.deps import StoreDep, StoresDep
 from api.errors import NOT_FOUND
 from api.routes.topics import MAX_OFFSET, TopicId
 from corpusmap.reports.charts import plotly_bundle
+from corpusmap.reports.data import ReportData
 from corpusmap.reports.pages import (
     ReportLinks,
+    app_document_url,
     cached_report_data,
     render_overview_page,
     render_topic_page,
     served_links,
 )
+from corpusmap.reports.saved import REPORT_DATA_FILE
 from corpusmap.reports.templating import PACKAGE, STATIC, urlquote
 from corpusmap.reports.topic_documents import (
     PAGE_SIZE,
@@ -52,6 +55,15 @@ def static_app() -> StaticFiles:
     return StaticFiles(packages=[(PACKAGE, STATIC)])
 
 
+def _report_data(name: str, store: StoreDep, stores: StoresDep) -> ReportData:
+    """The served build's report data: saved by its indexer, else computed (once)."""
+    folder = stores.served_dir(name)
+    return cached_report_data(store, name, folder / REPORT_DATA_FILE if folder else None)
+
+
+ReportDataDep = Annotated[ReportData, Depends(_report_data)]
+
+
 def report_links(name: str) -> ReportLinks:
     """Where the served pages of collection `name` point (its name percent-encoded):
     documents to the app's document page, searches to its search page."""
@@ -59,7 +71,7 @@ def report_links(name: str) -> ReportLinks:
     app = f"{APP_BASE}/ui/collections/{quoted}"
     return served_links(
         f"{APP_BASE}/collections/{quoted}/report",
-        f"{app}/documents/{{id}}",
+        app_document_url(APP_BASE, name),
         STATIC_URL,
         search=f"{app}/search",
         home=f"{APP_BASE}/",
@@ -67,21 +79,20 @@ def report_links(name: str) -> ReportLinks:
 
 
 @router.get("/collections/{name}/report", response_class=HTMLResponse)
-def topic_report(name: str, store: StoreDep) -> HTMLResponse:
+def topic_report(name: str, data: ReportDataDep) -> HTMLResponse:
     """The HTML topic report's overview: topic table, sizes, intertopic map, document map
     (a sample of at most 5,000 documents), topics over time, per class and hierarchy;
     each topic links to its page, a map bubble opens its topic and a map point its
     document. plotly.js is served by this API, never a CDN."""
-    return HTMLResponse(render_overview_page(cached_report_data(store, name), report_links(name)))
+    return HTMLResponse(render_overview_page(data, report_links(name)))
 
 
 @router.get("/collections/{name}/report/topics/{topic_id}", response_class=HTMLResponse)
-def topic_report_page(name: str, topic_id: TopicId, store: StoreDep) -> HTMLResponse:
+def topic_report_page(name: str, topic_id: TopicId, data: ReportDataDep) -> HTMLResponse:
     """A topic's page of the report: keywords with weights, trend, class mix, nearest
     topics and representative documents linked to the app's document page, a link to
     the topic's full document list and a search within the topic; 404 for no such
     topic."""
-    data = cached_report_data(store, name)
     return HTMLResponse(render_topic_page(data, topic_id, report_links(name)))
 
 

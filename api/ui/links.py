@@ -7,7 +7,8 @@ import re
 from collections.abc import Mapping, Sequence
 from urllib.parse import quote, urlencode
 
-from corpusmap.reports.templating import NavLink
+from corpusmap.reports.pages import app_document_url
+from corpusmap.reports.templating import NavLink, with_id
 
 __all__ = [
     "NavLink",
@@ -49,7 +50,7 @@ def search_url(collection: str, values: QueryValues | None = None) -> str:
 
 def document_url(collection: str, doc_id: str) -> str:
     """The document page of one document."""
-    return f"/ui/collections/{part(collection)}/documents/{part(doc_id)}"
+    return with_id(app_document_url("", collection), doc_id)
 
 
 def topic_url(collection: str, topic: int) -> str:

@@ -6,14 +6,29 @@ from __future__ import annotations
 import json
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import quote
 
 import typer
 
 from corpusmap.builds.publishing import open_published
+from corpusmap.builds.registry import BuildRegistry
 from corpusmap.config import Settings
-from corpusmap.reports.data import collect_report_data
-from corpusmap.reports.pages import write_report_folder
+from corpusmap.reports.data import ReportData, collect_report_data
+from corpusmap.reports.pages import app_document_url, write_report_folder
+from corpusmap.reports.saved import REPORT_DATA_FILE, load_report_data
+
+
+def published_report_data(settings: Settings, collection: str) -> ReportData:
+    """The report data of a collection's published build: what its indexer saved
+    (readable while the API has the build open), else computed from the store."""
+    registry = BuildRegistry(settings.data_dir)
+    info = registry.current(collection)
+    saved = load_report_data(registry.build_dir(collection, info.build_id) / REPORT_DATA_FILE)
+    if saved is not None:
+        return saved
+    with open_published(settings, collection) as (store, name):
+        data = collect_report_data(store, name)
+    data.collection = collection
+    return data
 
 
 def run_report(
@@ -22,13 +37,8 @@ def run_report(
     """Write the report of a collection's published build into `out`; documents link
     to `document_url` ({id} filled in), by default the app's document page at the
     configured public URL."""
-    url = document_url or (
-        settings.public_url.rstrip("/")
-        + f"/ui/collections/{quote(collection, safe='')}/documents/{{id}}"
-    )
-    with open_published(settings, collection) as (store, name):
-        data = collect_report_data(store, name)
-    data.collection = collection
+    url = document_url or app_document_url(settings.public_url, collection)
+    data = published_report_data(settings, collection)
     return {"collection": collection, **write_report_folder(data, out, document_url=url)}
 
 

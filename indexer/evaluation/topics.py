@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from corpusmap.builds.publishing import open_published
+from corpusmap.builds.registry import BuildRegistry
+from corpusmap.builds.snapshots import SNAPSHOT_FILE, TOPICS_FILE, load_partition, read_snapshot
 from corpusmap.config import Settings
 from corpusmap.errors import ConfigError
 from corpusmap.store.milvus import MilvusStore, group_passages
-from corpusmap.store.topic_store import TopicStore
+from corpusmap.store.topic_store import TopicStore, TopicSummary
 from corpusmap.topics.metrics import evaluate_topics, main_cpc_section
 from corpusmap.topics.words import stop_words
 
@@ -47,6 +50,22 @@ def read_documents(store: MilvusStore, collection: str) -> StoredDocuments:
     return docs
 
 
+def read_build_files(folder: Path) -> tuple[StoredDocuments, list[TopicSummary]] | None:
+    """Every document of a build with its topic, and the topics, from the build's own
+    files (snapshot and partition), so no Milvus file is opened; None without them."""
+    partition = load_partition(folder / TOPICS_FILE)
+    if partition is None or not (folder / SNAPSHOT_FILE).exists():
+        return None
+    docs = StoredDocuments()
+    for doc in sorted(read_snapshot(folder / SNAPSHOT_FILE), key=lambda d: d.id):
+        docs.ids.append(doc.id)
+        docs.texts.append(doc.text)
+        docs.topics.append(partition.assignments[doc.id])
+        docs.labels.append(list(doc.labels))
+        docs.cpc.append(list(doc.cpc))
+    return docs, partition.summaries
+
+
 def check_label_field(label_field: str) -> str:
     """A known label field, or `ConfigError` naming the choices."""
     if label_field not in LABEL_FIELDS:
@@ -69,7 +88,18 @@ def evaluate_stored_topics(
     if label_field is not None:
         check_label_field(label_field)
     topics = TopicStore(store).list_topics(collection)  # TopicsNotFittedError first
-    docs = read_documents(store, collection)
+    return evaluate(collection, read_documents(store, collection), topics, label_field)
+
+
+def evaluate(
+    collection: str,
+    docs: StoredDocuments,
+    topics: list[TopicSummary],
+    label_field: str | None = None,
+) -> dict[str, Any]:
+    """The metrics of `evaluate_stored_topics` over documents and topics read anywhere."""
+    if label_field is not None:
+        check_label_field(label_field)
     terms = {t.topic_id: [w for w, _ in t.keywords] for t in topics}
     labels = document_labels(docs, label_field) if label_field else None
     metrics = evaluate_topics(docs.topics, terms, docs.texts, labels=labels, stop=stop_words())
@@ -83,6 +113,12 @@ def _rounded(metrics: dict[str, Any]) -> dict[str, Any]:
 def run_eval_topics(
     settings: Settings, collection: str, label_field: str | None = None
 ) -> dict[str, Any]:
-    """Open the collection's published build and evaluate its topics."""
+    """Evaluate the topics of a collection's published build: from the build's own
+    files (readable while the API has the build open), else from its store."""
+    registry = BuildRegistry(settings.data_dir)
+    info = registry.current(collection)
+    files = read_build_files(registry.build_dir(collection, info.build_id))
+    if files is not None:
+        return evaluate(collection, *files, label_field)
     with open_published(settings, collection) as (store, name):
         return {**evaluate_stored_topics(store, name, label_field), "collection": collection}

@@ -36,7 +36,10 @@ from corpusmap.documents import Document
 from corpusmap.embedding.cache import EmbeddingCache
 from corpusmap.embedding.embedder import Embedder
 from corpusmap.errors import CollectionNotFoundError, ConfigError, CorpusError, DiskFullError
-from corpusmap.reports.render import build_topic_report
+from corpusmap.reports.data import collect_report_data
+from corpusmap.reports.pages import app_document_url
+from corpusmap.reports.render import render_report
+from corpusmap.reports.saved import REPORT_DATA_FILE, save_report_data
 from corpusmap.store.milvus import MilvusStore
 from corpusmap.store.topic_store import OUTLIER_TOPIC
 from indexer.pipeline.add import place_added_documents
@@ -232,8 +235,13 @@ def _fit(
 def _write_report(
     settings: Settings, store: MilvusStore, name: str, folder: Path, collection: str
 ) -> Path:
-    url = settings.public_url.rstrip("/") + f"/collections/{collection}/documents/{{id}}"
+    """The build's report data, kept in its folder for the API and `corpusmap report`,
+    and its one-page report, documents linked to the app at the public URL."""
+    data = collect_report_data(store, name)
+    data.collection = collection
+    save_report_data(data, folder / REPORT_DATA_FILE)
     report = folder / "report.html"
-    report.write_text(build_topic_report(store, name, document_url=url), encoding="utf-8")
+    url = app_document_url(settings.public_url, collection)
+    report.write_text(render_report(data, document_url=url), encoding="utf-8")
     log.info("topic report written to %s", report)
     return report

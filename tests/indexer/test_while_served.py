@@ -1,6 +1,6 @@
 """Read-only commands while the API serves: the API holds each published build's Lite
-file, so `info` and `search` ask it (or `info` reads the build's own files), and no
-second process ever opens a file the API has open."""
+file, so `info` and `search` ask it, `info`, `report` and `eval-topics` read the
+build's own files, and no second process ever opens a file the API has open."""
 
 from __future__ import annotations
 
@@ -53,6 +53,12 @@ def test_info_reads_the_build_while_another_process_holds_it(settings: Settings)
         (news,) = json.loads(info.stdout)["collections"]
         assert (news["documents"], news["model"], news["dimension"]) == (40, "minilm", 384)
         assert news["source"].startswith("the build's own files")
+        report = _cli(settings, "report", "news", "--out", str(settings.data_dir.parent / "r"))
+        assert report.returncode == 0, report.stderr  # from the data the indexer saved
+        assert json.loads(report.stdout)["topic_pages"] >= 2
+        quality = _cli(settings, "eval-topics", "news", "--label-field", "labels")
+        assert quality.returncode == 0, quality.stderr  # from the build's snapshot
+        assert json.loads(quality.stdout)["documents"] == 40
         found = _cli(settings, "search", "news", "oil prices")
         assert found.returncode == 2  # no API to ask: refused, naming the holder
         assert f"open in another process (pid {os.getpid()})" in found.stderr.splitlines()[-1]

@@ -90,3 +90,13 @@ def test_eval_topics_prints_json_metrics(claims_index: ClaimsIndex):
         app, ["--data-dir", data_dir, "eval-topics", "claims", "--label-field", "colour"]
     )
     assert isinstance(unknown.exception, ConfigError) and "cpc_section" in str(unknown.exception)
+
+
+def test_eval_topics_from_the_build_files_equals_from_the_store(claims_index: ClaimsIndex):
+    from indexer.evaluation.topics import evaluate_stored_topics, run_eval_topics
+
+    settings = claims_index.settings
+    from_files = run_eval_topics(settings, "claims", "cpc_section")  # never opens Milvus
+    with open_published(settings, "claims") as (store, name):
+        from_store = evaluate_stored_topics(store, name, "cpc_section")
+    assert from_files == from_store | {"collection": "claims"}

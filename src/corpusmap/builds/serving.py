@@ -14,6 +14,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 from corpusmap.builds.publishing import build_target, open_store_at, server_store
 from corpusmap.builds.registry import BuildRegistry
@@ -56,6 +57,16 @@ class PublishedStores:
             return {c: self.registry.current_id(c) or "?" for c in self.collections()}
         with self._lock:
             return {name: served.build_id for name, served in sorted(self._served.items())}
+
+    def served_dir(self, collection: str) -> Path | None:
+        """The folder of the build a collection is served from (None: not served)."""
+        if self._server is not None:
+            build_id = self.registry.current_id(collection)
+        else:
+            with self._lock:
+                served = self._served.get(collection)
+            build_id = served.build_id if served is not None else None
+        return self.registry.build_dir(collection, build_id) if build_id else None
 
     @contextmanager
     def lease(self, collection: str) -> Iterator[MilvusStore]:

@@ -12,6 +12,7 @@ from corpusmap.reports.pages import (
     write_report_folder,
 )
 from corpusmap.reports.render import build_topic_report, render_report
+from corpusmap.reports.saved import load_report_data, save_report_data
 from corpusmap.reports.topic_documents import render_topic_documents_page
 
 __all__ = [
@@ -19,9 +20,11 @@ __all__ = [
     "ReportLinks",
     "build_topic_report",
     "collect_report_data",
+    "load_report_data",
     "render_overview_page",
     "render_report",
     "render_topic_documents_page",
     "render_topic_page",
+    "save_report_data",
     "write_report_folder",
 ]

@@ -31,12 +31,14 @@ from corpusmap.errors import TopicNotFoundError
 from corpusmap.reports import charts
 from corpusmap.reports.data import ReportData, collect_report_data
 from corpusmap.reports.render import OVERVIEW_NAV, overview_context
+from corpusmap.reports.saved import load_report_data
 from corpusmap.reports.tables import topic_view
 from corpusmap.reports.templating import (
     SCRIPT,
     STYLESHEET,
     NavLink,
     render,
+    urlquote,
     with_id,
     write_static,
 )
@@ -121,10 +123,24 @@ def served_links(
     )
 
 
-def cached_report_data(store: MilvusStore, collection: str) -> ReportData:
-    """`collect_report_data`, kept on Milvus Lite until the file is written to, so the
+def cached_report_data(
+    store: MilvusStore, collection: str, saved: Path | None = None
+) -> ReportData:
+    """The report data the indexer saved at `saved` (`reports.saved`), or else
+    `collect_report_data`; kept on Milvus Lite until the file is written to, so the
     overview and every topic page of one build are computed once."""
-    return store.cached(("report data", collection), lambda: collect_report_data(store, collection))
+
+    def compute() -> ReportData:
+        data = load_report_data(saved) if saved is not None else None
+        return data if data is not None else collect_report_data(store, collection)
+
+    return store.cached(("report data", collection), compute)
+
+
+def app_document_url(base: str, collection: str) -> str:
+    """The app's page of a document of `collection`, under `base` (a URL or a path,
+    "" for this server's root), `{id}` to fill in; the collection percent-encoded."""
+    return f"{base.rstrip('/')}/ui/collections/{urlquote(collection)}/documents/{{id}}"
 
 
 def render_overview_page(data: ReportData, links: ReportLinks) -> str:
