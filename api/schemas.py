@@ -19,6 +19,8 @@ from corpusmap.search.engine import TopicFacet as CoreTopicFacet
 from corpusmap.search.facets import Facets
 from corpusmap.search.related import PriorArt as PriorArt
 from corpusmap.store.catalog import CollectionSummary
+from corpusmap.topics.emerging import EmergingTopic as EmergingTopic
+from corpusmap.topics.emerging import EmergingTopics as EmergingTopics
 
 #: Search hits, topic facets and collection summaries are the core's dataclasses,
 #: served as they are (pydantic reads their fields and descriptions).

@@ -1,5 +1,5 @@
 """Topic clusters: list, topics near a query, detail and documents of a topic, topics
-over time, the topic hierarchy and assigning a text to a topic."""
+over time, emerging topics, the topic hierarchy and assigning a text to a topic."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from api.errors import BAD_BODY, NOT_FOUND
 from api.schemas import (
     MAX_TOPIC_ID,
     BinWords,
+    EmergingTopics,
     HierarchyLeaf,
     HierarchyNode,
     Keyword,
@@ -30,6 +31,7 @@ from api.schemas import (
 from corpusmap.search.engine import to_hit, topic_labels
 from corpusmap.store.topic_store import TopicStore, TopicSummary
 from corpusmap.topics.breakdowns import topic_words_over_time_of, topics_by_class_of
+from corpusmap.topics.emerging import EMERGING_ALPHA, emerging_topics
 from corpusmap.topics.views import (
     ASSIGN_MIN_SIMILARITY,
     assigned_topic,
@@ -110,6 +112,26 @@ def topics_over_time(
             TopicSeries(topic=t, label=labels.get(t), counts=c) for t, c in view.counts.items()
         ],
     )
+
+
+@router.get("/collections/{name}/topics/emerging")
+def topics_emerging(
+    name: str,
+    store: StoreDep,
+    interval: Annotated[Literal["year", "month"], Query(description="Bin size.")] = "year",
+    window: Annotated[
+        int | None,
+        Query(ge=1, le=100, description="Recent bins (default: a tenth of the bins, >= 1)."),
+    ] = None,
+) -> EmergingTopics:
+    """Topics ranked by how much their share of the documents grew in the recent bins
+    against their own history: a one-sided binomial test per topic, significant below
+    alpha after a Bonferroni correction over the topics (`emerging`), those first by
+    growth (recent share / historical share), then the rest by p-value. Fewer bins
+    than the window needs: no topic ranked."""
+    view, summaries = topics_over_time_of(store, name, interval)
+    labels: dict[int, str | None] = {t.topic_id: t.label for t in summaries}
+    return emerging_topics(view, labels, window, EMERGING_ALPHA)
 
 
 @router.get("/collections/{name}/topics/hierarchy", response_model=HierarchyNode | HierarchyLeaf)

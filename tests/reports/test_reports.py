@@ -183,6 +183,13 @@ def test_index_writes_the_report_and_the_api_serves_it(claims_index: ClaimsIndex
         assert script.status_code == 200 and script.headers["cache-control"] == BUNDLE_CACHE
         assert script.headers["content-type"].startswith("text/javascript")
         assert client.get("/collections/nope/report").status_code == 404
+        emerging = client.get("/collections/claims/topics/emerging").json()
+    section = served.text.split("<section id='emerging'>")[1].split("</section>")[0]
+    rising = [t for t in emerging["topics"] if t["emerging"]][:10]
+    rows = re.findall(r'<a href="[^"]+/topics/(-?\d+)">', section)
+    assert [int(r) for r in rows] == [t["topic"] for t in rising]  # the API's ranking
+    assert ("No topic grew significantly" in section) == (not rising)
+    assert "/ui/collections/claims/documents/" in written  # the app's page, not raw JSON
     fitted = sum(1 for t in topics if t["id"] != -1)
     assert written.count('class="topic"') == fitted and "Words per time bin" in written
     assert re.findall(r"<script[^>]*src=", written) == []  # the one page inlines plotly.js

@@ -131,6 +131,31 @@ def test_over_time_defaults_to_year_and_rejects_other_intervals(client: TestClie
     assert bad.status_code == 422
 
 
+def test_emerging_ranks_every_topic_from_the_counts_over_time(
+    client: TestClient, topics: list[dict]
+):
+    view = client.get("/collections/claims/topics/over-time").json()
+    response = client.get("/collections/claims/topics/emerging", params={"window": 1})
+    assert response.status_code == 200, response.text
+    ranked = response.json()
+    assert ranked["window"] == view["bins"][-1:] and ranked["history"][0] == view["bins"][0]
+    assert sorted(t["topic"] for t in ranked["topics"]) == sorted(
+        t["id"] for t in topics if t["id"] != -1
+    )
+    counts = {s["topic"]: s["counts"] for s in view["series"]}
+    for row in ranked["topics"]:
+        assert row["recent"] == counts[row["topic"]][-1]
+        assert row["history"] == sum(counts[row["topic"]][:-1])
+        assert row["emerging"] == (
+            row["p_value"] < 0.01 / len(ranked["topics"]) and row["growth"] > 1
+        )
+    flags = [row["emerging"] for row in ranked["topics"]]
+    assert flags == sorted(flags, reverse=True)  # the emerging ones first
+    too_wide = client.get("/collections/claims/topics/emerging", params={"window": 100})
+    assert too_wide.status_code == 200 and too_wide.json()["topics"] == []
+    assert client.get("/collections/claims/topics/emerging?window=0").status_code == 422
+
+
 def test_hierarchy_leaves_are_the_topics(client: TestClient, topics: list[dict]):
     response = client.get("/collections/claims/topics/hierarchy")
     assert response.status_code == 200, response.text

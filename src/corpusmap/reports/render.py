@@ -26,6 +26,7 @@ from corpusmap.store.milvus import MilvusStore
 from corpusmap.store.topic_store import OUTLIER_TOPIC, TopicSummary
 from corpusmap.topics.breakdowns import CLASS_FIELD_NAMES
 from corpusmap.topics.document_map import MAX_POINTS
+from corpusmap.topics.emerging import EmergingTopics, emerging_topics
 
 #: The overview's own links: its sections.
 OVERVIEW_NAV = [
@@ -34,6 +35,7 @@ OVERVIEW_NAV = [
     NavLink("#map", "Map"),
     NavLink("#docmap", "Documents"),
     NavLink("#trends", "Over time"),
+    NavLink("#emerging", "Emerging"),
     NavLink("#classes", "Classes"),
     NavLink("#hierarchy", "Hierarchy"),
 ]
@@ -58,6 +60,12 @@ def overview_charts(data: ReportData, href: TopicHref, document_url: str) -> dic
     return drawn
 
 
+def _emerging(data: ReportData) -> EmergingTopics | None:
+    if not data.over_time or len(data.over_time.bins) < 2:
+        return None
+    return emerging_topics(data.over_time, {t.topic_id: t.label for t in data.topics})
+
+
 def overview_context(data: ReportData, href: TopicHref, document_url: str) -> dict[str, Any]:
     """What `partials/overview.html` shows; topics link by `href`, documents to
     `document_url` ({id} filled in)."""
@@ -67,6 +75,7 @@ def overview_context(data: ReportData, href: TopicHref, document_url: str) -> di
         "charts": overview_charts(data, href, document_url),
         "summary": summary(data.topics),
         "trends": data.over_time.counts if data.over_time else {},
+        "emerging": _emerging(data),
         "max_points": MAX_POINTS,
         "class_field": CLASS_FIELD_NAMES[data.by_class.field] if data.by_class else "",
     }

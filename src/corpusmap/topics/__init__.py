@@ -9,6 +9,7 @@ from corpusmap.topics.breakdowns import TopicsByClass, topics_by_class
 from corpusmap.topics.clustering import ClusterParams, cluster_documents
 from corpusmap.topics.document_map import DocumentMap, build_document_map
 from corpusmap.topics.drift import Placement, place_documents
+from corpusmap.topics.emerging import EmergingTopics, emerging_topics
 from corpusmap.topics.fit import TopicFit, fit_topics, save_topic_model
 from corpusmap.topics.metrics import evaluate_topics
 from corpusmap.topics.views import TopicsOverTime, topic_hierarchy, topics_over_time
@@ -18,12 +19,14 @@ __all__ = [
     "PATENT_STOP_WORDS",
     "ClusterParams",
     "DocumentMap",
+    "EmergingTopics",
     "Placement",
     "TopicFit",
     "TopicsByClass",
     "TopicsOverTime",
     "build_document_map",
     "cluster_documents",
+    "emerging_topics",
     "evaluate_topics",
     "fit_topics",
     "label_terms",
