@@ -19,6 +19,8 @@ from corpusmap.search.engine import TopicFacet as CoreTopicFacet
 from corpusmap.search.facets import Facets
 from corpusmap.search.related import PriorArt as PriorArt
 from corpusmap.store.catalog import CollectionSummary
+from corpusmap.topics.class_time import ClassSeries as ClassSeries
+from corpusmap.topics.class_time import TopicsByClassOverTime as TopicsByClassOverTime
 from corpusmap.topics.emerging import EmergingTopic as EmergingTopic
 from corpusmap.topics.emerging import EmergingTopics as EmergingTopics
 

@@ -24,6 +24,7 @@ from api.schemas import (
     TopicDetail,
     TopicDocuments,
     TopicsByClass,
+    TopicsByClassOverTime,
     TopicSeries,
     TopicsOverTime,
     TopicWordsOverTime,
@@ -31,6 +32,7 @@ from api.schemas import (
 from corpusmap.search.engine import to_hit, topic_labels
 from corpusmap.store.topic_store import TopicStore, TopicSummary
 from corpusmap.topics.breakdowns import topic_words_over_time_of, topics_by_class_of
+from corpusmap.topics.class_time import topics_by_class_over_time_of
 from corpusmap.topics.emerging import EMERGING_ALPHA, emerging_topics
 from corpusmap.topics.views import (
     ASSIGN_MIN_SIMILARITY,
@@ -161,6 +163,23 @@ def topics_by_class(
             TopicClassCounts(topic=t, label=labels.get(t), counts=c) for t, c in view.counts.items()
         ],
     )
+
+
+@router.get("/collections/{name}/topics/by-class-over-time")
+def topics_by_class_over_time(
+    name: str,
+    store: StoreDep,
+    field: Annotated[
+        Literal["cpc_sections", "cpc", "labels"] | None,
+        Query(description="Class field; default: CPC sections, else CPC, else labels."),
+    ] = None,
+    interval: Annotated[Literal["year", "month"], Query(description="Bin size.")] = "year",
+) -> TopicsByClassOverTime:
+    """Documents per topic x class x time bin: a series per (topic, class) pair that
+    has documents, aligned with `bins`; a document with several classes counts in
+    each; undated and unclassified documents are counted apart."""
+    view, _ = topics_by_class_over_time_of(store, name, field, interval)
+    return view
 
 
 @router.post("/collections/{name}/topics/assign", responses=BAD_BODY)

@@ -57,7 +57,7 @@ def topic_name(topic: TopicSummary, width: int = 40) -> str:
     return html.escape(name if len(name) <= width else name[: width - 1] + "…")
 
 
-def _div(figure: Any, div_id: str, height: int) -> Markup:
+def chart_div(figure: Any, div_id: str, height: int) -> Markup:
     """The chart's div and script, from plotly (which escapes the data it embeds)."""
     figure.update_layout(
         template="plotly_white", height=height, margin={"l": 10, "r": 10, "t": 30, "b": 10}
@@ -81,7 +81,7 @@ def sizes_chart(topics: Sequence[TopicSummary]) -> Markup:
     figure = go.Figure(bars)
     figure.update_yaxes(autorange="reversed", automargin=True)
     figure.update_xaxes(title_text="documents")
-    return _div(figure, "chart-sizes", max(300, 22 * len(topics) + 80))
+    return chart_div(figure, "chart-sizes", max(300, 22 * len(topics) + 80))
 
 
 def trends_chart(view: TopicsOverTime, topics: Sequence[TopicSummary]) -> Markup:
@@ -101,7 +101,7 @@ def trends_chart(view: TopicsOverTime, topics: Sequence[TopicSummary]) -> Markup
         )
     figure.update_xaxes(type="category", title_text=view.interval)
     figure.update_yaxes(title_text="documents", rangemode="tozero")
-    return _div(figure, "chart-trends", 420)
+    return chart_div(figure, "chart-trends", 420)
 
 
 def classes_chart(by_class: TopicsByClass, topics: Sequence[TopicSummary]) -> Markup:
@@ -129,7 +129,7 @@ def classes_chart(by_class: TopicsByClass, topics: Sequence[TopicSummary]) -> Ma
     figure = go.Figure(heatmap)
     figure.update_yaxes(autorange="reversed", automargin=True)
     figure.update_xaxes(type="category", title_text=CLASS_FIELD_NAMES[by_class.field], side="top")
-    return _div(figure, "chart-classes", max(320, 24 * len(rows) + 120))
+    return chart_div(figure, "chart-classes", max(320, 24 * len(rows) + 120))
 
 
 def map_chart(
@@ -160,7 +160,7 @@ def map_chart(
     figure = go.Figure(scatter)
     figure.update_xaxes(title_text="PC 1", zeroline=False)
     figure.update_yaxes(title_text="PC 2", zeroline=False)
-    return _div(figure, "chart-map", 460)
+    return chart_div(figure, "chart-map", 460)
 
 
 def dendrogram_lines(
@@ -206,7 +206,7 @@ def hierarchy_chart(tree: Mapping[str, Any], topics: Sequence[TopicSummary]) -> 
         showgrid=False,
     )
     figure.update_xaxes(title_text="cosine distance at merge", rangemode="tozero")
-    return _div(figure, "chart-hierarchy", max(300, 22 * len(leaves) + 80))
+    return chart_div(figure, "chart-hierarchy", max(300, 22 * len(leaves) + 80))
 
 
 def document_map_chart(
@@ -252,7 +252,7 @@ def document_map_chart(
     # Only neighbourhoods mean something in the layout, not the axes' values.
     figure.update_xaxes(zeroline=False, showticklabels=False)
     figure.update_yaxes(zeroline=False, showticklabels=False)
-    return _div(figure, "chart-docmap", 560)
+    return chart_div(figure, "chart-docmap", 560)
 
 
 def topic_trend_chart(view: TopicsOverTime, topic: TopicSummary) -> Markup:
@@ -269,4 +269,4 @@ def topic_trend_chart(view: TopicsOverTime, topic: TopicSummary) -> Markup:
     figure = go.Figure(line)
     figure.update_xaxes(type="category", title_text=view.interval)
     figure.update_yaxes(title_text="documents", rangemode="tozero")
-    return _div(figure, "chart-trend", 320)
+    return chart_div(figure, "chart-trend", 320)

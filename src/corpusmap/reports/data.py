@@ -26,6 +26,7 @@ from corpusmap.topics.breakdowns import (
     topics_by_class,
     words_over_time,
 )
+from corpusmap.topics.class_time import TopicsByClassOverTime, topics_by_class_over_time
 from corpusmap.topics.document_map import DocumentMap, build_document_map
 from corpusmap.topics.map_layout import principal_axes, project
 from corpusmap.topics.views import Interval, TopicsOverTime, topic_hierarchy, topics_over_time
@@ -52,6 +53,8 @@ class ReportData:
     neighbours: dict[int, list[tuple[int, float]]] = field(default_factory=dict)
     #: A sample of the documents in 2-D (`document_map.layout_points`).
     document_map: DocumentMap | None = None
+    #: Documents per topic x class x time bin (`topics.class_time`).
+    by_class_over_time: TopicsByClassOverTime | None = None
 
 
 def choose_interval(dates: Sequence[int]) -> Interval:
@@ -98,6 +101,7 @@ def collect_report_data(store: MilvusStore, collection: str) -> ReportData:
     interval = choose_interval([int(r["date"]) for r in docs])
     data.over_time = topics_over_time(docs, interval, order)
     data.by_class = topics_by_class(docs, pick_class_field(docs), order)
+    data.by_class_over_time = topics_by_class_over_time(docs, data.by_class.field, interval, order)
     texts = store.iter_rows(collection, ["text", "date", "topic", "passage"])
     counts = count_bin_terms((row for batch in texts for row in batch), interval)
     data.words_by_bin = {t: words_over_time(counts, t) for t in order}

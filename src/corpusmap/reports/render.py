@@ -19,6 +19,7 @@ from typing import Any
 from markupsafe import Markup
 
 from corpusmap.reports import charts
+from corpusmap.reports.class_time_chart import class_time_chart
 from corpusmap.reports.data import ReportData, collect_report_data
 from corpusmap.reports.tables import TopicHref, section_href, summary, topic_view
 from corpusmap.reports.templating import NavLink, render, script, stylesheet
@@ -37,6 +38,7 @@ OVERVIEW_NAV = [
     NavLink("#trends", "Over time"),
     NavLink("#emerging", "Emerging"),
     NavLink("#classes", "Classes"),
+    NavLink("#class-time", "Classes over time"),
     NavLink("#hierarchy", "Hierarchy"),
 ]
 
@@ -55,6 +57,9 @@ def overview_charts(data: ReportData, href: TopicHref, document_url: str) -> dic
         drawn["trends"] = charts.trends_chart(data.over_time, topics)
     if data.by_class and data.by_class.classes:
         drawn["classes"] = charts.classes_chart(data.by_class, topics)
+    over_time = data.by_class_over_time
+    if over_time and over_time.series and len(over_time.bins) > 1:
+        drawn["class_time"] = class_time_chart(over_time, topics)
     if data.hierarchy:
         drawn["hierarchy"] = charts.hierarchy_chart(data.hierarchy, topics)
     return drawn

@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 
 REPORT_DATA_FILE = "report_data.pickle"
 #: Raised whenever `ReportData` or a type it holds changes shape.
-REPORT_DATA_FORMAT = 1
+REPORT_DATA_FORMAT = 2
 #: Saved reports kept in memory per process (a server store has no per-build cache).
 _KEPT = 8
 

@@ -47,7 +47,7 @@ def time_bin(date: int, interval: Interval) -> str | None:
     return f"{year:04d}" if interval == "year" else f"{year:04d}-{month:02d}"
 
 
-def _bin_range(first: str, last: str, interval: Interval) -> list[str]:
+def bin_range(first: str, last: str, interval: Interval) -> list[str]:
     """Every bin from `first` to `last` inclusive, so gaps show as zeros."""
     if interval == "year":
         return [f"{y:04d}" for y in range(int(first), int(last) + 1)]
@@ -80,7 +80,7 @@ def topics_over_time(
         else:
             per_bin[key, int(row["topic"])] += 1
     seen = sorted({b for b, _ in per_bin})
-    bins = _bin_range(seen[0], seen[-1], interval) if seen else []
+    bins = bin_range(seen[0], seen[-1], interval) if seen else []
     order = list(dict.fromkeys([*topics, *sorted({t for _, t in per_bin})]))
     counts = {t: [per_bin[b, t] for b in bins] for t in order}
     return TopicsOverTime(interval=interval, undated=undated, bins=bins, counts=counts)
