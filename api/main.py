@@ -26,6 +26,7 @@ from corpusmap.builds.announce import SERVING_URL_ENV, announced
 from corpusmap.builds.serving import PublishedStores
 from corpusmap.config import Settings, get_settings
 from corpusmap.embedding.embedder import EmbedderPool
+from corpusmap.reports import charts
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +42,7 @@ def build_services(settings: Settings) -> Services:
             models.add(store.meta(name).model)
     for model in models or {settings.model}:
         embedders.get(model).embed_query("warm up")  # exports or opens the query runtime
+    charts.warm_up()  # the first report open: its data comes from the build, charts from here
     log.info("serving builds %s with models %s", stores.served_builds(), embedders.loaded())
     return Services(settings=settings, stores=stores, embedders=embedders)
 

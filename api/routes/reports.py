@@ -79,12 +79,15 @@ def report_links(name: str) -> ReportLinks:
 
 
 @router.get("/collections/{name}/report", response_class=HTMLResponse)
-def topic_report(name: str, data: ReportDataDep) -> HTMLResponse:
+def topic_report(name: str, store: StoreDep, data: ReportDataDep) -> HTMLResponse:
     """The HTML topic report's overview: topic table, sizes, intertopic map, document map
     (a sample of at most 5,000 documents), topics over time, per class and hierarchy;
     each topic links to its page, a map bubble opens its topic and a map point its
     document. plotly.js is served by this API, never a CDN."""
-    return HTMLResponse(render_overview_page(data, report_links(name)))
+    page = store.cached(
+        ("report overview", name), lambda: render_overview_page(data, report_links(name))
+    )
+    return HTMLResponse(page)
 
 
 @router.get("/collections/{name}/report/topics/{topic_id}", response_class=HTMLResponse)

@@ -15,9 +15,12 @@ from api.ui.document_view import document_context
 from api.ui.search_view import active_filters, form_values, offered, search_context
 from api.ui.templating import templates
 from corpusmap.config import SearchMode
+from corpusmap.reports.render import report_emerging
+from corpusmap.reports.saved import REPORT_DATA_FILE, load_report_data
 from corpusmap.search.fusion import Fusion
 from corpusmap.store.catalog import date_range, summarize_collection
 from corpusmap.store.topic_store import TopicStore
+from corpusmap.topics.emerging import EmergingTopic
 
 router = APIRouter(include_in_schema=False)
 
@@ -38,6 +41,15 @@ def _page(request: Request, name: str, status: int = 200, **context: Any) -> HTM
     return templates().TemplateResponse(request, name, {"links": links, **context}, status)
 
 
+def _emerging(stores: StoresDep, name: str) -> list[EmergingTopic]:
+    """The collection's three most emerging topics, from the report data its build
+    saved (nothing when it has none: the landing page computes no report)."""
+    folder = stores.served_dir(name)
+    data = load_report_data(folder / REPORT_DATA_FILE) if folder else None
+    ranked = report_emerging(data) if data is not None else None
+    return [t for t in ranked.topics if t.emerging][:3] if ranked else []
+
+
 @router.get("/", response_class=HTMLResponse)
 def landing(request: Request, stores: StoresDep) -> HTMLResponse:
     """Every collection: its size, model, topics, dates and build, a search box each."""
@@ -50,6 +62,7 @@ def landing(request: Request, stores: StoresDep) -> HTMLResponse:
                     "summary": summarize_collection(store, name),
                     "dates": date_range(store, name),
                     "build": builds.get(name),
+                    "emerging": _emerging(stores, name),
                 }
             )
     return _page(request, "landing.html", collections=collections)

@@ -7,17 +7,16 @@ import logging
 import sys
 from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
-from pydantic import ValidationError
 
-from corpusmap.config import DEFAULT_MODE, FusionMethod, SearchMode, Settings, get_settings
-from corpusmap.errors import ConfigError, CorpusError, CorpusmapError, DiskFullError
+from corpusmap.config import DEFAULT_MODE, SearchMode, get_settings
+from corpusmap.errors import CorpusError, CorpusmapError, DiskFullError
 from indexer.cli import builds as cli_builds
-from indexer.cli import commands, queries
+from indexer.cli import commands, evaluate, queries
 from indexer.cli import report as report_cmd
-from indexer.evaluation import topics as topic_eval
+from indexer.cli.options import print_json, with_flags
 
 #: Libraries whose INFO lines (devices, model paths, HTTP requests) show only with -v.
 LIBRARY_LOGGERS = ("sentence_transformers", "transformers", "httpx", "urllib3", "datasets")
@@ -54,11 +53,7 @@ def configure(
     )
     for name in LIBRARY_LOGGERS:  # their INFO lines say nothing a user acts on
         logging.getLogger(name).setLevel(logging.DEBUG if verbose else logging.WARNING)
-    ctx.obj = _with(get_settings(), data_dir=data_dir, milvus_uri=milvus_uri)
-
-
-def _print_json(data: Any) -> None:
-    typer.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+    ctx.obj = with_flags(get_settings(), data_dir=data_dir, milvus_uri=milvus_uri)
 
 
 @app.command()
@@ -143,7 +138,7 @@ def index(
     follows); a failed or killed run leaves the published build in place, and
     running the same command again resumes from the embedding cache.
     """
-    settings = _with(
+    settings = with_flags(
         ctx.obj,
         model=model,
         seed=seed,
@@ -169,7 +164,7 @@ def index(
     summary = (commands.run_add if add else commands.run_index)(settings, options)
     if report_json:
         report_json.write_text(json.dumps(summary["read_report"], indent=2))
-    _print_json(summary)
+    print_json(summary)
 
 
 @app.command()
@@ -181,18 +176,8 @@ def topics(
 ) -> None:
     """Refit topics as a new build from the published one's rows and the embedding
     cache (nothing is embedded again), then publish it."""
-    settings = _with(ctx.obj, seed=seed, min_topic_size=min_topic_size)
-    _print_json(commands.run_topics(settings, collection))
-
-
-@app.command(name="eval-topics")
-def eval_topics(
-    ctx: typer.Context,
-    collection: Annotated[str, typer.Argument(help="Collection whose topics to score.")],
-    label_field: Annotated[str | None, typer.Option(help=topic_eval.LABEL_FIELD_HELP)] = None,
-) -> None:
-    """Print topic quality as JSON: topics, outlier share, diversity, NPMI, NMI/ARI."""
-    _print_json(topic_eval.run_eval_topics(ctx.obj, collection, label_field))
+    settings = with_flags(ctx.obj, seed=seed, min_topic_size=min_topic_size)
+    print_json(commands.run_topics(settings, collection))
 
 
 @app.command()
@@ -233,57 +218,7 @@ def search(
         cpc=cpc or [],
         labels=label or [],
     )
-    _print_json([asdict(h) for h in hits])
-
-
-@app.command(name="eval")
-def eval_retrieval(
-    ctx: typer.Context,
-    folder: Annotated[
-        Path,
-        typer.Argument(
-            help="BEIR folder: corpus.jsonl, queries.jsonl, "
-            "qrels/<split>.tsv (header line optional)."
-        ),
-    ],
-    collection: Annotated[
-        str | None,
-        typer.Option(
-            help="Collection to evaluate; indexed "
-            "from corpus.jsonl if missing. Default: from the folder."
-        ),
-    ] = None,
-    mode: Annotated[
-        list[SearchMode] | None,
-        typer.Option(help="Modes to measure; repeatable. Default: all three."),
-    ] = None,
-    reindex: Annotated[bool, typer.Option(help="Index again even if it exists.")] = False,
-    split: Annotated[str, typer.Option(help="Qrels split.")] = "test",
-    model: Annotated[str | None, typer.Option(help="Embedding model.")] = None,
-    fusion: Annotated[
-        list[FusionMethod] | None,
-        typer.Option(
-            help="Hybrid fusion to measure; repeatable: the first is reported as hybrid, "
-            "each other as hybrid_<name>. Default: the configured one (adaptive)."
-        ),
-    ] = None,
-) -> None:
-    """Measure retrieval (nDCG@10, Recall@100, MRR@10 with standard errors) per mode and
-    for exact search; JSON."""
-    settings = _with(ctx.obj, model=model)
-    modes = [m.value for m in mode] if mode else [m.value for m in SearchMode]
-    fusions = [f.value for f in fusion] if fusion else None
-    _print_json(
-        commands.run_eval(
-            settings,
-            folder,
-            collection=collection,
-            modes=modes,
-            reindex=reindex,
-            split=split,
-            fusions=fusions,
-        )
-    )
+    print_json([asdict(h) for h in hits])
 
 
 @app.command()
@@ -292,7 +227,7 @@ def info(
     collection: Annotated[str | None, typer.Argument(help="One collection; default all.")] = None,
 ) -> None:
     """Print collections, document counts, models and topic counts as JSON."""
-    _print_json(queries.run_info(ctx.obj, collection))
+    print_json(queries.run_info(ctx.obj, collection))
 
 
 @app.command()
@@ -325,17 +260,8 @@ def config(
 app.command(name="builds")(cli_builds.builds)
 app.command(name="rollback")(cli_builds.rollback)
 app.command(name="report")(report_cmd.report)
-
-
-def _with(settings: Settings, **overrides: Any) -> Settings:
-    """`settings` with the flags given, validated (a bad flag is a one-line error)."""
-    try:
-        return settings.with_overrides(**overrides)
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(map(str, e['loc'])) or 'value'}: {e['msg']}" for e in exc.errors()
-        )
-        raise ConfigError(f"invalid option: {problems}") from None
+app.command(name="eval-topics")(evaluate.eval_topics)
+app.command(name="eval")(evaluate.eval_retrieval)
 
 
 #: How `main` names some kinds of error (others go by their class name).

@@ -105,6 +105,10 @@ def search_run(
     return run
 
 
+#: Depth of the recall of dense search against exact search.
+RECALL_K = 10
+
+
 def exact_run(
     store: MilvusStore, embedders: EmbedderPool, collection: str, queries: dict[str, str]
 ) -> Run:
@@ -157,7 +161,31 @@ def evaluate(
     for key, run in runs.items():
         results[key] = score_run(qrels, run)
     results["standard_error"] = {key: standard_errors(qrels, run) for key, run in runs.items()}
+    if "dense" in runs:
+        results["index"] = index_recall(store, collection, runs["dense"], runs["exact"])
     return results
+
+
+def recall_against(run: Run, exact: Run, k: int = RECALL_K) -> float:
+    """Mean share of each query's exact top `k` documents that `run` also has in its top `k`."""
+    shares = []
+    for query_id, best in exact.items():
+        truth = list(best)[:k]
+        found = set(list(run.get(query_id, {}))[:k])
+        shares.append(len(found.intersection(truth)) / len(truth) if truth else 1.0)
+    return float(np.mean(shares)) if shares else 1.0
+
+
+def index_recall(store: MilvusStore, collection: str, dense: Run, exact: Run) -> dict[str, Any]:
+    """The collection's vector index and the recall@10 of its dense search against exact
+    search (1.0 for FLAT; what an approximate index's parameters cost)."""
+    index = store.meta(collection).index
+    return {
+        "type": index.index_type if index else "unrecorded",
+        "build": index.build if index else {},
+        "search": index.search if index else {},
+        f"recall@{RECALL_K}_vs_exact": round(recall_against(dense, exact), 4),
+    }
 
 
 def _measured(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 from fastapi.testclient import TestClient
 
@@ -88,3 +89,14 @@ def test_docs_pages_load_their_assets_from_the_app(client: TestClient):
         html = client.get(page).text
         assert f"/docs-assets/{asset}" in html and "cdn" not in html.lower()
         assert client.get(f"/docs-assets/{asset}").status_code == 200
+
+
+def test_the_landing_page_names_the_emerging_topics(client: TestClient):
+    ranked = client.get("/collections/claims/topics/emerging").json()
+    rising = [t for t in ranked["topics"] if t["emerging"]][:3]
+    page = client.get("/").text
+    emerging = page.split("class='emerging'>")[1].split("</p>")[0] if rising else ""
+    assert [int(t) for t in re.findall(r"/report/topics/(-?\d+)'", emerging)] == [
+        t["topic"] for t in rising
+    ]
+    assert ("class='emerging'" in page) == bool(rising)

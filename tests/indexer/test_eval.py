@@ -64,6 +64,8 @@ def test_eval_measures_every_mode_and_exact_search(tmp_path: Path):
         assert all(0.0 <= v <= 1.0 for v in report[key].values())
     # Exact brute force and the FLAT index rank the same documents.
     assert report["dense"] == report["exact"]
+    index = {"type": "FLAT", "build": {}, "search": {}, "recall@10_vs_exact": 1.0}
+    assert report["index"] == index  # Milvus Lite: exact, and recorded as such
     assert report["dense"]["mrr@10"] >= 0.8 and report["hybrid"]["recall@100"] >= 0.8
     # Every document is in the top 100, so recall is 1 wherever all documents are ranked.
     assert report["dense"]["recall@100"] == 1.0
@@ -93,3 +95,11 @@ def test_eval_reports_the_default_hybrid_and_each_fusion_asked_for(tmp_path: Pat
     assert set(report) >= {"hybrid", "hybrid_convex"} and "hybrid_rrf" not in report
     refused = CliRunner().invoke(app, [*args, "--fusion", "sum"])
     assert refused.exit_code != 0
+
+
+def test_recall_against_exact_counts_the_shared_top_documents():
+    from indexer.evaluation.retrieval import recall_against
+
+    exact = {"q1": {f"d{i}": 1.0 - i / 100 for i in range(12)}, "q2": {"a": 1.0, "b": 0.5}}
+    run = {"q1": {f"d{i}": 1.0 for i in [0, 1, 2, 3, 4, 20, 21, 22, 23, 24]}, "q2": {"b": 1.0}}
+    assert recall_against(run, exact) == (0.5 + 0.5) / 2

@@ -35,6 +35,7 @@ CHART_IDS = [
     "chart-docmap",
     "chart-trends",
     "chart-classes",
+    "chart-class-time",
     "chart-hierarchy",
 ]
 # As root Chromium needs --no-sandbox; the rest keeps it from calling Google's services.
@@ -117,6 +118,8 @@ def assert_charts_rendered(page: Any, topics: list[dict[str, Any]]) -> None:
     shown = min(VISIBLE_TRENDS, len(topics))  # the rest wait, hidden, in the legend
     assert page.locator("#chart-trends .scatterlayer .trace").count() == shown
     assert page.locator("#chart-classes .hm image").count() == 1
+    assert page.locator("#chart-class-time .hm image").count() == 1  # one class at a time
+    assert page.locator("#chart-class-time .updatemenu-container").count() == 1
     assert page.locator("#chart-hierarchy .ytick").count() == len(fitted)
     ticks = page.locator("#chart-sizes .ytick text").all_text_contents()
     assert sorted(int(t.split(":")[0]) for t in ticks) == sorted(t["id"] for t in topics)

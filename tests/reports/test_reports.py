@@ -18,6 +18,7 @@ from corpusmap.reports.templating import SCRIPT, static_text
 from corpusmap.store.milvus import MilvusStore
 from corpusmap.store.topic_store import TopicSummary
 from corpusmap.topics.breakdowns import BinWords, TopicsByClass
+from corpusmap.topics.class_time import ClassSeries, TopicsByClassOverTime
 from corpusmap.topics.document_map import (
     FLOOR_PARTS,
     MAX_POINTS,
@@ -62,6 +63,13 @@ def _full_data() -> ReportData:
         over_time=over_time,
         words_by_bin={0: [BinWords("2015", 1, [("golf", 0.5)]), BinWords("2016", 2, [])]},
         by_class=by_class,
+        by_class_over_time=TopicsByClassOverTime(
+            "labels",
+            "year",
+            ["2015", "2016"],
+            ["<img src=x>", "World"],
+            series=[ClassSeries(0, "<img src=x>", [1, 2]), ClassSeries(1, "World", [2, 0])],
+        ),
         hierarchy=topic_hierarchy(TOPICS[:2], vectors),
         topic_map={0: (0.0, 1.0), 1: (1.0, 0.0)},
         neighbours=nearest_topics([0, 1], vectors),
@@ -91,7 +99,7 @@ def test_the_page_charts_every_view_and_fetches_nothing():
     assert all("src=" not in s for s in scripts)  # everything inline, no CDN
     # plotly.js itself names its CDN (for map tiles no chart here uses): the browser test
     # checks that nothing is fetched; here, no element of the page points anywhere.
-    assert page.count("Plotly.newPlot") == 6 and "http" not in _script_free(page)
+    assert page.count("Plotly.newPlot") == 7 and "http" not in _script_free(page)
     from plotly.offline import get_plotlyjs_version
 
     assert page.count(f"plotly.js v{get_plotlyjs_version()}") == 1  # the bundle, once
@@ -194,7 +202,7 @@ def test_index_writes_the_report_and_the_api_serves_it(claims_index: ClaimsIndex
     assert written.count('class="topic"') == fitted and "Words per time bin" in written
     assert re.findall(r"<script[^>]*src=", written) == []  # the one page inlines plotly.js
     for page in (written, served.text):
-        assert page.count("Plotly.newPlot") == 6  # every view: the claims have dates and CPC
+        assert page.count("Plotly.newPlot") == 7  # every view: the claims have dates and CPC
         assert "per CPC section (table)" in page and "1100 of 1100 documents" in page
 
 
@@ -290,6 +298,8 @@ def test_report_folder_pages_link_to_files_that_exist(claims_index: ClaimsIndex,
         for link in _links(page):
             if link.startswith("https://x.test/d/"):
                 documents += 1
+                continue
+            if link == "data:,":  # the empty icon: no favicon request
                 continue
             assert "://" not in link and (path.parent / link).resolve().is_file(), (path, link)
     assert documents >= 5

@@ -18,6 +18,7 @@ from corpusmap.builds.registry import BuildInfo, BuildRegistry
 from corpusmap.config import Settings
 from corpusmap.store.milvus import MilvusStore
 from corpusmap.store.schema import TOPICS_SUFFIX
+from corpusmap.store.vector_index import index_spec
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +44,7 @@ def open_store_at(settings: Settings, uri: str) -> MilvusStore:
         uri,
         settings.milvus_token.get_secret_value(),
         insert_batch_size=settings.insert_batch_size,
+        index=index_spec(settings),
     )
 
 

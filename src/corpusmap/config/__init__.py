@@ -20,6 +20,7 @@ from corpusmap.config.defaults import (
     Backend,
     FusionMethod,
     SearchMode,
+    VectorIndex,
 )
 from corpusmap.config.settings import Settings, get_settings
 from corpusmap.config.view import MASK, as_env_lines, masked_settings
@@ -41,6 +42,7 @@ __all__ = [
     "FusionMethod",
     "SearchMode",
     "Settings",
+    "VectorIndex",
     "as_env_lines",
     "get_settings",
     "masked_settings",

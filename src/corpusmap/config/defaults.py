@@ -43,6 +43,25 @@ class QueryBackend(StrEnum):
     ONNX = "onnx"
 
 
+class VectorIndex(StrEnum):
+    """The vector index of a collection on a Milvus server (Milvus Lite is always FLAT)."""
+
+    AUTO = "auto"  # the server's AUTOINDEX
+    FLAT = "flat"  # exact
+    HNSW = "hnsw"
+    IVF_FLAT = "ivf_flat"
+
+
+#: HNSW graph degree, build-time and search-time candidate lists (Milvus's defaults
+#: for M and efConstruction; ef above top_k x 2, which searches fetch).
+HNSW_M = 16
+HNSW_EF_CONSTRUCTION = 200
+HNSW_EF = 256
+#: IVF clusters, and clusters probed per search.
+IVF_NLIST = 1024
+IVF_NPROBE = 32
+
+
 #: What a hit's `score` is: a cosine similarity, a BM25 score, a fused score, or none
 #: (a document listed, not searched for: a topic's documents).
 ScoreKind = Literal["cosine", "bm25", "fused", "none"]

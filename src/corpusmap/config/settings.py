@@ -17,7 +17,12 @@ from corpusmap.config.defaults import (
     DEFAULT_HYBRID_ALPHA,
     DEFAULT_MODEL,
     DEFAULT_SEED,
+    HNSW_EF,
+    HNSW_EF_CONSTRUCTION,
+    HNSW_M,
     INSERT_BATCH_SIZE,
+    IVF_NLIST,
+    IVF_NPROBE,
     MAX_OUTLIER_SHARE,
     MAX_TEXT_CHARS,
     SERVER_SCHEMES,
@@ -25,6 +30,7 @@ from corpusmap.config.defaults import (
     Backend,
     FusionMethod,
     QueryBackend,
+    VectorIndex,
 )
 
 
@@ -64,6 +70,23 @@ class Settings(BaseSettings):
         "fp32, the same vectors as torch) or onnx-int8 (int8 weights: faster, slightly "
         "different vectors); ONNX exports are cached on disk. Measured speeds and quality: "
         "docs/benchmarks.md.",
+    )
+    vector_index: VectorIndex = Field(
+        default=VectorIndex.AUTO,
+        description="Vector index of new collections on a Milvus server: auto (the server's "
+        "AUTOINDEX), flat (exact), hnsw or ivf_flat, with the parameters below; recorded "
+        "per collection, and its searches use it. Milvus Lite is always flat (exact).",
+    )
+    hnsw_m: int = Field(default=HNSW_M, ge=4, le=64, description="HNSW graph degree (M).")
+    hnsw_ef_construction: int = Field(
+        default=HNSW_EF_CONSTRUCTION, ge=8, le=512, description="HNSW efConstruction."
+    )
+    hnsw_ef: int = Field(
+        default=HNSW_EF, ge=1, le=32768, description="HNSW ef: candidates per search."
+    )
+    ivf_nlist: int = Field(default=IVF_NLIST, ge=1, le=65536, description="IVF clusters (nlist).")
+    ivf_nprobe: int = Field(
+        default=IVF_NPROBE, ge=1, le=65536, description="IVF clusters probed per search."
     )
     query_backend: QueryBackend = Field(
         default=QueryBackend.AUTO,

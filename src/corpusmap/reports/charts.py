@@ -44,6 +44,15 @@ def plotly_bundle() -> str:
     return str(get_plotlyjs())
 
 
+def warm_up() -> None:
+    """Load what a first chart loads (plotly's validators of every trace type the report
+    draws: a second or more on a busy machine), so a server's first report is not slow."""
+    import plotly.graph_objects as go
+
+    for trace in (go.Bar(x=[1]), go.Heatmap(z=[[1]]), go.Scatter(x=[1]), go.Scattergl(x=[1])):
+        go.Figure(trace).update_layout(template="plotly_white").to_json()
+
+
 def plotly_version() -> str:
     """The version of the bundled plotly.js (changes only with the plotly package)."""
     from plotly.offline import get_plotlyjs_version
@@ -58,13 +67,28 @@ def topic_name(topic: TopicSummary, width: int = 40) -> str:
 
 
 def chart_div(figure: Any, div_id: str, height: int) -> Markup:
-    """The chart's div and script, from plotly (which escapes the data it embeds)."""
-    figure.update_layout(
-        template="plotly_white", height=height, margin={"l": 10, "r": 10, "t": 30, "b": 10}
+    """The chart's div and script, from plotly (which escapes the data it embeds).
+
+    `figure` is a plotly `Figure`, or the plain dict of one: a chart of thousands of
+    points is built as a dict and not validated, which plotly does slowly (a second
+    for the document map's 5,000 points), since its traces are written here."""
+    import plotly.io as pio
+
+    layout = {"height": height, "margin": {"l": 10, "r": 10, "t": 30, "b": 10}}
+    if isinstance(figure, dict):
+        white = pio.templates["plotly_white"].to_plotly_json()
+        figure["layout"] = {**figure.get("layout", {}), **layout, "template": white}
+    else:
+        figure.update_layout(template="plotly_white", **layout)
+    page = pio.to_html(
+        figure,
+        full_html=False,
+        include_plotlyjs=False,
+        div_id=div_id,
+        config=_CONFIG,
+        validate=not isinstance(figure, dict),
     )
-    return Markup(
-        figure.to_html(full_html=False, include_plotlyjs=False, div_id=div_id, config=_CONFIG)
-    )
+    return Markup(page)
 
 
 def sizes_chart(topics: Sequence[TopicSummary]) -> Markup:
@@ -217,41 +241,38 @@ def document_map_chart(
     point carries its document's address (`document_url`, `{id}` filled in, quoted)
     for report.js to open on a click."""
     import plotly.colors
-    import plotly.graph_objects as go
 
     # 50 distinct colours (a corpus of some 60 topics repeats few of them).
     palette = plotly.colors.qualitative.Dark24 + plotly.colors.qualitative.Alphabet
-    figure = go.Figure()
+    traces = []
     present = set(points.topics)
     for rank, topic in enumerate(t for t in topics if t.topic_id in present):
         rows = [i for i, t in enumerate(points.topics) if t == topic.topic_id]
-        name = topic_name(topic, 30)
         outliers = topic.topic_id == OUTLIER_TOPIC
-        figure.add_trace(
-            go.Scattergl(
-                x=[points.xs[i] for i in rows],
-                y=[points.ys[i] for i in rows],
-                mode="markers",
-                name=name,
-                hovertext=[
-                    f"{html.escape(points.titles[i])}<br>id {html.escape(points.ids[i])}<br>"
-                    f"{topic_name(topic, 60)}"
-                    for i in rows
-                ],
-                hoverinfo="text",
-                customdata=[with_id(document_url, points.ids[i]) for i in rows]
-                if document_url
-                else None,
-                marker={
-                    "size": 5,
-                    "opacity": 0.5 if outliers else 0.75,
-                    "color": _OUTLIER_COLOUR if outliers else palette[rank % len(palette)],
-                },
-            )
-        )
+        trace: dict[str, Any] = {
+            "type": "scattergl",
+            "x": [points.xs[i] for i in rows],
+            "y": [points.ys[i] for i in rows],
+            "mode": "markers",
+            "name": topic_name(topic, 30),
+            "hovertext": [
+                f"{html.escape(points.titles[i])}<br>id {html.escape(points.ids[i])}<br>"
+                f"{topic_name(topic, 60)}"
+                for i in rows
+            ],
+            "hoverinfo": "text",
+            "marker": {
+                "size": 5,
+                "opacity": 0.5 if outliers else 0.75,
+                "color": _OUTLIER_COLOUR if outliers else palette[rank % len(palette)],
+            },
+        }
+        if document_url:
+            trace["customdata"] = [with_id(document_url, points.ids[i]) for i in rows]
+        traces.append(trace)
     # Only neighbourhoods mean something in the layout, not the axes' values.
-    figure.update_xaxes(zeroline=False, showticklabels=False)
-    figure.update_yaxes(zeroline=False, showticklabels=False)
+    axis = {"zeroline": False, "showticklabels": False}
+    figure = {"data": traces, "layout": {"xaxis": axis, "yaxis": axis}}
     return chart_div(figure, "chart-docmap", 560)
 
 

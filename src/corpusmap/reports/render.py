@@ -65,7 +65,8 @@ def overview_charts(data: ReportData, href: TopicHref, document_url: str) -> dic
     return drawn
 
 
-def _emerging(data: ReportData) -> EmergingTopics | None:
+def report_emerging(data: ReportData) -> EmergingTopics | None:
+    """The emerging topics of a report's counts over time (None without two bins)."""
     if not data.over_time or len(data.over_time.bins) < 2:
         return None
     return emerging_topics(data.over_time, {t.topic_id: t.label for t in data.topics})
@@ -80,7 +81,7 @@ def overview_context(data: ReportData, href: TopicHref, document_url: str) -> di
         "charts": overview_charts(data, href, document_url),
         "summary": summary(data.topics),
         "trends": data.over_time.counts if data.over_time else {},
-        "emerging": _emerging(data),
+        "emerging": report_emerging(data),
         "max_points": MAX_POINTS,
         "class_field": CLASS_FIELD_NAMES[data.by_class.field] if data.by_class else "",
     }

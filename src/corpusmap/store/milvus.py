@@ -11,6 +11,7 @@ file (see `corpusmap.store.cache`); a server is not cached.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import logging
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
@@ -41,6 +42,7 @@ from corpusmap.store.schema import (
     is_valid_collection_name,
     vector_index,
 )
+from corpusmap.store.vector_index import FLAT, IndexSpec
 
 log = logging.getLogger(__name__)
 quiet_milvus_libraries()
@@ -70,10 +72,18 @@ def is_lite_uri(uri: str) -> bool:
 class MilvusStore:
     """Corpus and topic collections on one Milvus (Lite file or server)."""
 
-    def __init__(self, uri: str, token: str = "", *, insert_batch_size: int = 1000):
+    def __init__(
+        self,
+        uri: str,
+        token: str = "",
+        *,
+        insert_batch_size: int = 1000,
+        index: IndexSpec | None = None,
+    ):
         self.uri = uri
         self.insert_batch_size = insert_batch_size
-        self.index_type = "FLAT" if is_lite_uri(uri) else "AUTOINDEX"
+        #: The vector index of collections this store creates (Lite builds FLAT only).
+        self.index = FLAT if is_lite_uri(uri) else index or IndexSpec("AUTOINDEX")
         self._lite_path = str(Path(uri).expanduser().resolve()) if is_lite_uri(uri) else None
         self._cache: StoreCache | None = None  # Lite only
         if self._lite_path:
@@ -149,13 +159,17 @@ class MilvusStore:
             if not replace:
                 raise StoreError(f"collection {name!r} exists; pass replace=True to rebuild it")
             self.drop_collection(name)
+        meta = dataclasses.replace(meta, index=self.index)  # recorded: searches use it
         self.client.create_collection(
             name,
             schema=document_schema(meta),
-            index_params=vector_index(self.index_type, bm25=True),
+            index_params=vector_index(self.index, bm25=True),
             consistency_level="Strong",
         )
-        log.info("created collection %s (model %s, %d-d)", name, meta.model, meta.dimension)
+        log.info(
+            "created collection %s (model %s, %d-d, %s index)",
+            *(name, meta.model, meta.dimension, self.index.index_type),
+        )
 
     def drop_collection(self, name: str) -> None:
         """Drop a corpus collection and its topics."""
@@ -281,12 +295,17 @@ class MilvusStore:
             "data": [_need(query[0]).tolist() if mode == "dense" else _need(query[1])],
             "anns_field": field,
             "filter": expression,
-            "search_params": {"metric_type": metric},
+            "search_params": {"metric_type": metric, "params": self._search_params(name, mode)},
             "output_fields": fields,
         }
         one_row_each = self._cache is not None and not self.has_passages(name)  # known on Lite
         best = search_documents(self.client, name, request, top_k, one_row_each=one_row_each)
         return [Hit(float(h["distance"]), _as_document(dict(h["entity"]))) for h in best]
+
+    def _search_params(self, name: str, mode: str) -> dict[str, int]:
+        """The dense search parameters of the index the collection was built with."""
+        index = self.meta(name).index
+        return dict(index.search) if mode == "dense" and index is not None else {}
 
     def iter_rows(
         self, name: str, fields: Sequence[str], *, batch_size: int = 1000, expression: str = ""

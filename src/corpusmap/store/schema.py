@@ -28,6 +28,7 @@ from pymilvus.milvus_client.index import IndexParams
 
 from corpusmap.documents import Document, date_to_int
 from corpusmap.errors import InvalidQueryError
+from corpusmap.store.vector_index import IndexSpec
 
 TOPICS_SUFFIX = "__topics"
 ID_MAX_BYTES = 500  # document ids; a row key adds "#<passage>"
@@ -62,12 +63,19 @@ class CollectionMeta:
     model: str
     dimension: int
     schema_version: int = SCHEMA_VERSION
+    #: The vector index it was built with (None: recorded before indexes were).
+    index: IndexSpec | None = None
 
     def to_description(self) -> str:
         """The JSON kept in the Milvus collection description."""
-        return json.dumps(
-            {"corpusmap": self.schema_version, "model": self.model, "dimension": self.dimension}
-        )
+        data: dict[str, Any] = {
+            "corpusmap": self.schema_version,
+            "model": self.model,
+            "dimension": self.dimension,
+        }
+        if self.index is not None:
+            data["index"] = self.index.to_json()
+        return json.dumps(data)
 
     @classmethod
     def from_description(cls, text: str) -> CollectionMeta | None:
@@ -82,6 +90,7 @@ class CollectionMeta:
             model=str(data["model"]),
             dimension=int(data["dimension"]),
             schema_version=int(data["corpusmap"]),
+            index=IndexSpec.from_json(data.get("index")),
         )
 
 
@@ -152,10 +161,12 @@ def topic_schema(dimension: int) -> Any:
     return schema
 
 
-def vector_index(index_type: str, *, bm25: bool = False) -> IndexParams:
+def vector_index(spec: IndexSpec, *, bm25: bool = False) -> IndexParams:
     """Cosine index parameters for `vector`, and a BM25 index for `sparse` if asked."""
     params = MilvusClient.prepare_index_params()
-    params.add_index("vector", index_type=index_type, metric_type="COSINE")
+    params.add_index(
+        "vector", index_type=spec.index_type, metric_type="COSINE", params=dict(spec.build)
+    )
     if bm25:
         params.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25")
     return params

@@ -18,6 +18,7 @@ import numpy.typing as npt
 from corpusmap.errors import TopicNotFoundError, TopicsNotFittedError
 from corpusmap.store.milvus import MilvusStore
 from corpusmap.store.schema import TOPICS_SUFFIX, clip_utf8, topic_schema, vector_index
+from corpusmap.store.vector_index import FLAT
 
 OUTLIER_TOPIC = -1
 _TOPIC_FIELDS = ["topic_id", "label", "size", "keywords", "representative_ids"]
@@ -67,7 +68,7 @@ class TopicStore:
         self.client.create_collection(
             name,
             schema=topic_schema(dimension),
-            index_params=vector_index("FLAT"),
+            index_params=vector_index(FLAT),  # a few hundred topics: exact
             consistency_level="Strong",
         )
         rows = [
