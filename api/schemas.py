@@ -19,6 +19,7 @@ from corpusmap.search.engine import TopicFacet as CoreTopicFacet
 from corpusmap.search.facets import Facets
 from corpusmap.search.related import PriorArt as PriorArt
 from corpusmap.store.catalog import CollectionSummary
+from corpusmap.topics.changes import TopicChanges as CoreTopicChanges
 
 #: Search hits, topic facets and collection summaries are the core's dataclasses,
 #: served as they are (pydantic reads their fields and descriptions).
@@ -47,6 +48,8 @@ class SearchResponse(BaseModel):
 
 
 CollectionInfo = CollectionSummary
+#: What changed between two builds' topics: the core's dataclass, served as it is.
+TopicChanges = CoreTopicChanges
 
 
 class Keyword(BaseModel):

@@ -16,6 +16,7 @@ from corpusmap.config import DEFAULT_MODE, FusionMethod, SearchMode, Settings, g
 from corpusmap.errors import ConfigError, CorpusError, CorpusmapError, DiskFullError
 from indexer.cli import builds as cli_builds
 from indexer.cli import commands, queries
+from indexer.cli import diff as diff_cmd
 from indexer.cli import report as report_cmd
 from indexer.evaluation import topics as topic_eval
 
@@ -325,6 +326,7 @@ def config(
 app.command(name="builds")(cli_builds.builds)
 app.command(name="rollback")(cli_builds.rollback)
 app.command(name="report")(report_cmd.report)
+app.command(name="diff")(diff_cmd.diff)
 
 
 def _with(settings: Settings, **overrides: Any) -> Settings:

@@ -64,7 +64,8 @@ def place_added_documents(
     topic_vectors = _aligned_vectors(parent, summaries, ids, vectors, assignments)
     store.set_topics(name, assignments)
     TopicStore(store).replace(name, summaries, topic_vectors)
-    return PlacedTopics(Partition(assignments, summaries, topic_vectors), placement)
+    partition = Partition(assignments, summaries, topic_vectors, parent.next_topic_id)
+    return PlacedTopics(partition, placement)
 
 
 def _aligned_vectors(

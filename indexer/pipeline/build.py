@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -28,6 +28,7 @@ from corpusmap.builds.snapshots import (
     TOPICS_FILE,
     Partition,
     SnapshotWriter,
+    load_partition,
     save_partition,
 )
 from corpusmap.builds.space import SpaceWatch, is_disk_full
@@ -51,7 +52,8 @@ BuildKind = Literal["index", "add", "refit"]
 class BuildRequest:
     """What to build: a collection's documents and how its topics are made.
 
-    `index` and `refit` fit topics afresh; `add` keeps the parent's topics and
+    `index` and `refit` fit topics afresh, ids matched to `parent_partition` (the
+    published build's topics when not given); `add` keeps the parent's topics and
     places `added_ids` into them.
     """
 
@@ -89,7 +91,11 @@ def _build(
     registry = BuildRegistry(settings.data_dir)
     with registry.writing(request.collection):
         if served := _served(registry, request.collection):
-            watch.like(registry.build_dir(served.collection, served.build_id), served.documents)
+            served_dir = registry.build_dir(served.collection, served.build_id)
+            watch.like(served_dir, served.documents)
+            if request.parent_partition is None:  # topic ids stay those of the served build
+                served_topics = load_partition(served_dir / TOPICS_FILE)
+                request = replace(request, parent_partition=served_topics)
         parent = request.parent.build_id if request.parent else None
         info = registry.start(request.collection, kind=request.kind, parent=parent)
         log.info("building %s build %s (%s)", info.collection, info.build_id, info.kind)
@@ -196,7 +202,7 @@ def _topics(
         summary = placed.summary(settings.drift_threshold)
     else:
         try:
-            summary = _fit(settings, store, name, folder, embedder)
+            summary = _fit(settings, store, name, folder, embedder, request.parent_partition)
         except ConfigError as exc:  # e.g. too few documents: the index itself is fine
             log.warning("topics skipped: %s", exc)
             return {"skipped": str(exc)}
@@ -205,9 +211,14 @@ def _topics(
 
 
 def _fit(
-    settings: Settings, store: MilvusStore, name: str, folder: Path, embedder: Embedder
+    settings: Settings,
+    store: MilvusStore,
+    name: str,
+    folder: Path,
+    embedder: Embedder,
+    previous: Partition | None,
 ) -> dict[str, Any]:
-    fit = fit_and_store_topics(
+    fit, ids = fit_and_store_topics(
         store,
         name,
         topics_dir=folder / "topic_model",
@@ -216,8 +227,10 @@ def _fit(
         max_outlier_share=settings.max_outlier_share,
         embedder=embedder,
         sample_size=settings.topic_sample_size,
+        previous=previous,
     )
-    save_partition(folder / TOPICS_FILE, Partition(fit.assignments, fit.summaries, fit.vectors))
+    partition = Partition(fit.assignments, fit.summaries, fit.vectors, ids.next_topic_id)
+    save_partition(folder / TOPICS_FILE, partition)
     return {
         "topics": sum(1 for s in fit.summaries if s.topic_id != OUTLIER_TOPIC),
         "outlier_share_before": round(fit.outlier_share_before, 4),
@@ -226,6 +239,7 @@ def _fit(
         "seed": fit.params.seed,
         "min_topic_size": fit.params.min_topic_size,
         "fit_sample": fit.params.fit_sample,
+        "ids": ids.record(),
     }
 
 
