@@ -13,7 +13,6 @@ from corpusmap.store.topic_store import OUTLIER_TOPIC, TopicSummary
 from corpusmap.topics.changes import topic_changes
 from corpusmap.topics.matching import match_topics, renumber
 
-
 _SEEDS = itertools.count()
 
 

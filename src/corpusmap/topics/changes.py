@@ -111,7 +111,9 @@ def _labels(*summaries: Sequence[TopicSummary]) -> dict[int, str]:
     return {s.topic_id: s.label for group in summaries for s in group}
 
 
-def _delta(topic: int, label: str, before: set[str], after: set[str], totals: tuple[int, int]):
+def _delta(
+    topic: int, label: str, before: set[str], after: set[str], totals: tuple[int, int]
+) -> TopicDelta:
     return TopicDelta(
         topic=topic,
         label=label,
