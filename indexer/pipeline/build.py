@@ -66,6 +66,8 @@ class BuildRequest:
     added_ids: set[str] | None = None
     #: How many documents `docs` holds, if known beforehand (the progress bar's total).
     expected: int | None = None
+    #: The first topic id no build of the collection has given (set by `run_build`).
+    next_topic_id: int = 0
 
 
 def run_build(settings: Settings, request: BuildRequest, embedder: Embedder) -> dict[str, Any]:
@@ -96,6 +98,7 @@ def _build(
             if request.parent_partition is None:  # topic ids stay those of the served build
                 served_topics = load_partition(served_dir / TOPICS_FILE)
                 request = replace(request, parent_partition=served_topics)
+        request = replace(request, next_topic_id=ids_given(registry, request.collection))
         parent = request.parent.build_id if request.parent else None
         info = registry.start(request.collection, kind=request.kind, parent=parent)
         log.info("building %s build %s (%s)", info.collection, info.build_id, info.kind)
@@ -112,6 +115,14 @@ def _build(
         publish(settings, registry, info)
         summary["pruned_builds"] = prune(settings, registry, request.collection)
     return summary
+
+
+def ids_given(registry: BuildRegistry, collection: str) -> int:
+    """The first topic id that no recorded build of a collection has given (each build
+    records its `next_topic_id`, so a pruned build's ids are counted by those after it;
+    a build rolled back from counts too)."""
+    recorded = (b.summary.get("topics", {}).get("ids", {}) for b in registry.builds(collection))
+    return max((int(ids.get("next_topic_id", 0)) for ids in recorded), default=0)
 
 
 def _served(registry: BuildRegistry, collection: str) -> BuildInfo | None:
@@ -196,13 +207,13 @@ def _topics(
 ) -> dict[str, Any]:
     if request.kind == "add" and request.parent_partition is not None:
         placed = place_added_documents(
-            store, name, request.parent_partition, request.added_ids or set()
+            store, name, request.parent_partition, request.added_ids or set(), request.next_topic_id
         )
         save_partition(folder / TOPICS_FILE, placed.partition)
         summary = placed.summary(settings.drift_threshold)
     else:
         try:
-            summary = _fit(settings, store, name, folder, embedder, request.parent_partition)
+            summary = _fit(settings, store, name, folder, embedder, request)
         except ConfigError as exc:  # e.g. too few documents: the index itself is fine
             log.warning("topics skipped: %s", exc)
             return {"skipped": str(exc)}
@@ -216,7 +227,7 @@ def _fit(
     name: str,
     folder: Path,
     embedder: Embedder,
-    previous: Partition | None,
+    request: BuildRequest,
 ) -> dict[str, Any]:
     fit, ids = fit_and_store_topics(
         store,
@@ -227,7 +238,8 @@ def _fit(
         max_outlier_share=settings.max_outlier_share,
         embedder=embedder,
         sample_size=settings.topic_sample_size,
-        previous=previous,
+        previous=request.parent_partition,
+        next_free=request.next_topic_id,
     )
     partition = Partition(fit.assignments, fit.summaries, fit.vectors, ids.next_topic_id)
     save_partition(folder / TOPICS_FILE, partition)

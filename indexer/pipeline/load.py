@@ -217,9 +217,11 @@ def fit_and_store_topics(
     progress: bool = True,
     sample_size: int = 0,
     previous: TopicPartition | None = None,
+    next_free: int = 0,
 ) -> tuple[TopicFit, IdMatch]:
     """Fit topics on the stored vectors, give them stable ids (matched to `previous`,
-    the published build's topics), write each document's topic, save the model.
+    the published build's topics; new ones from `next_free` at the least), write each
+    document's topic, save the model.
 
     `embedder` (the collection's model, already loaded by an index run) embeds
     candidate label keywords; without it the model is loaded here.
@@ -235,7 +237,7 @@ def fit_and_store_topics(
         embedder=embedder or label_embedder(store.meta(collection).model),
         sample_size=sample_size,
     )
-    fit, match = stable_fit(fit, previous)  # before anything is written
+    fit, match = stable_fit(fit, previous, next_free)  # before anything is written
     written = store.set_topics(collection, fit.assignments)
     TopicStore(store).replace(collection, fit.summaries, fit.vectors)
     meta = store.meta(collection)

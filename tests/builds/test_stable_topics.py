@@ -25,6 +25,7 @@ from corpusmap.errors import BuildNotFoundError
 from corpusmap.store.topic_store import OUTLIER_TOPIC, TopicStore
 from indexer.cli.app import app
 from indexer.cli.commands import IndexOptions, run_add, run_index, run_topics
+from indexer.pipeline.build import ids_given
 from tests.builds.test_add import _claims_as_news
 from tests.helpers.news import NEWS_OPTIONS, write_news
 
@@ -97,6 +98,7 @@ def test_add_keeps_the_old_ids(chain: Chain):
     assert {d: after.assignments[d] for d in before.assignments} == before.assignments
     assert set(_real_ids(after)) == set(_real_ids(before))
     assert after.next_topic_id == before.next_topic_id
+    assert chain.summaries["add"]["topics"]["ids"]["next_topic_id"] == after.next_topic_id
     assert len(after.assignments) == len(before.assignments) + CLAIMS
 
 
@@ -165,3 +167,14 @@ def test_the_cli_prints_the_changes(chain: Chain):
     assert printed["new"] and printed["added"] == CLAIMS
     missing = CliRunner().invoke(app, [*args, "b-none"])
     assert isinstance(missing.exception, BuildNotFoundError)
+
+
+def test_the_ids_given_count_every_recorded_build(tmp_path: Path):
+    registry = BuildRegistry(tmp_path)
+    with registry.writing("news"):
+        for given in (5, 9, 7):  # 9: say, a build rolled back from
+            info = registry.start("news", kind="refit")
+            registry.finish(info, 1, {"topics": {"ids": {"next_topic_id": given}}})
+        registry.start("news", kind="index")  # no summary yet
+    assert ids_given(registry, "news") == 9
+    assert ids_given(registry, "other") == 0

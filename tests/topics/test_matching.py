@@ -122,3 +122,13 @@ def test_an_unchanged_partition_has_no_changes():
     assert changes.unchanged == 2
     assert not (changes.new or changes.gone or changes.grown or changes.shrunk)
     assert not (changes.split or changes.merged)
+
+
+def test_after_builds_without_topics_new_ids_start_where_the_given_ones_end():
+    fitted = Parts(_docs("a", 10, 0) | _docs("b", 30, 1))
+    match = match_topics(None, fitted.assignments, fitted.summaries, fitted.vectors, 7)
+    assert match.mapping == {1: 7, 0: 8}  # the largest first
+    assert (match.new, match.next_topic_id) == ([7, 8], 9)
+    outliers_only = Parts(_docs("o", 10, OUTLIER_TOPIC), next_topic_id=4)
+    match = match_topics(outliers_only, fitted.assignments, fitted.summaries, fitted.vectors)
+    assert match.mapping == {1: 4, 0: 5} and match.retired == []

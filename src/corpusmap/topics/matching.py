@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 import numpy as np
@@ -94,20 +94,38 @@ def overlap_matrix(
     return jaccard
 
 
+@dataclass
+class _NoTopics:
+    """No topics, and the ids given before."""
+
+    next_topic_id: int
+    dimension: int
+    assignments: Mapping[str, int] = field(default_factory=dict)
+    summaries: Sequence[TopicSummary] = ()
+
+    @property
+    def vectors(self) -> npt.NDArray[np.float32]:
+        return np.zeros((0, self.dimension), dtype=np.float32)
+
+
 def match_topics(
     previous: TopicPartition | None,
     assignments: Mapping[str, int],
     summaries: Sequence[TopicSummary],
     vectors: npt.NDArray[np.float32],
+    next_free: int = 0,
 ) -> IdMatch:
-    """Stable ids for a fit's topics (`summaries`, aligned `vectors`), from `previous`."""
+    """Stable ids for a fit's topics (`summaries`, aligned `vectors`), from `previous`;
+    new ids start at `next_free` at the least (the first id no build has given)."""
     from scipy.optimize import linear_sum_assignment
 
     new_ids, new_vectors = _real(summaries, vectors)
     mapping = {OUTLIER_TOPIC: OUTLIER_TOPIC} if len(new_ids) < len(summaries) else {}
-    if previous is None:  # a first build: the fit's ids are the stable ones
+    if previous is None and next_free == 0:  # a first build: the fit's ids are stable ones
         mapping.update({t: t for t in new_ids})
         return IdMatch(mapping, [], sorted(new_ids), [], max(new_ids, default=-1) + 1)
+    if previous is None:  # topics again after builds without: every topic is new
+        previous = _NoTopics(next_free, vectors.shape[1])
     old_ids, old_vectors = _real(previous.summaries, previous.vectors)
     jaccard = overlap_matrix(previous.assignments, assignments, old_ids, new_ids)
     cosine = np.clip(old_vectors @ new_vectors.T, 0.0, 1.0) if old_ids and new_ids else jaccard
@@ -118,7 +136,7 @@ def match_topics(
     kept = sorted(mapping[t] for t in new_ids if t in mapping)
     sizes = {s.topic_id: s.size for s in summaries}
     unmatched = sorted((t for t in new_ids if t not in mapping), key=lambda t: (-sizes[t], t))
-    free = max(previous.next_topic_id, max(old_ids, default=-1) + 1)
+    free = max(next_free, previous.next_topic_id, max(old_ids, default=-1) + 1)
     for offset, topic in enumerate(unmatched):
         mapping[topic] = free + offset
     retired = sorted(set(old_ids) - set(kept))
@@ -143,11 +161,14 @@ def renumber(
     return {d: mapping[t] for d, t in assignments.items()}, renamed
 
 
-def stable_fit(fit: TopicFit, previous: TopicPartition | None) -> tuple[TopicFit, IdMatch]:
-    """`fit` with stable topic ids (matched to `previous`), and how they were given.
+def stable_fit(
+    fit: TopicFit, previous: TopicPartition | None, next_free: int = 0
+) -> tuple[TopicFit, IdMatch]:
+    """`fit` with stable topic ids (matched to `previous`, new ones from `next_free` at
+    the least), and how they were given.
 
     The fitted model (`fit.model`) keeps its own numbering; `IdMatch.mapping` relates
     the two (saved with the model)."""
-    match = match_topics(previous, fit.assignments, fit.summaries, fit.vectors)
+    match = match_topics(previous, fit.assignments, fit.summaries, fit.vectors, next_free)
     assignments, summaries = renumber(fit.assignments, fit.summaries, match.mapping)
     return replace(fit, assignments=assignments, summaries=summaries), match
