@@ -20,7 +20,14 @@ from corpusmap.config.defaults import CHANGED_IDS_SHOWN, TOPIC_SPLIT_SHARE
 from corpusmap.store.topic_store import OUTLIER_TOPIC, TopicSummary
 from corpusmap.topics.matching import TopicPartition
 
-__all__ = ["MovedDocuments", "TopicChanges", "TopicDelta", "TopicPart", "topic_changes"]
+__all__ = [
+    "MovedDocuments",
+    "TopicChanges",
+    "TopicDelta",
+    "TopicPart",
+    "TopicRegrouping",
+    "topic_changes",
+]
 
 
 @dataclass
