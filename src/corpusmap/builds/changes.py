@@ -3,6 +3,9 @@ files alone (no Milvus is opened: this works while the API serves the builds).""
 
 from __future__ import annotations
 
+import functools
+from pathlib import Path
+
 from corpusmap.builds.registry import BuildInfo, BuildRegistry
 from corpusmap.builds.snapshots import TOPICS_FILE, Partition, load_partition
 from corpusmap.errors import BuildNotFoundError, CollectionNotFoundError, TopicsNotFittedError
@@ -17,7 +20,8 @@ def build_changes(
     to_build: str | None = None,
 ) -> TopicChanges:
     """What changed in the topics from build `from_build` to `to_build`: by default the
-    published build, and the newest complete build before the later one."""
+    published build, and the newest complete build before the later one. An unknown,
+    failed or pruned build is a `BuildNotFoundError`."""
     if not is_valid_collection_name(collection):  # a name no build can have, as the API says
         raise CollectionNotFoundError(f"no collection named {collection[:80]!r}")
     current = registry.current(collection)  # CollectionNotFoundError if none is published
@@ -32,12 +36,20 @@ def build_changes(
         earlier = older[-1]
     else:
         earlier = _find(complete, from_build, collection)
+    folders = (registry.build_dir(collection, b.build_id) for b in (earlier, later))
+    return _changes(*folders, collection)
+
+
+@functools.lru_cache(maxsize=16)
+def _changes(earlier: Path, later: Path, collection: str) -> TopicChanges:
+    """The changes between two complete builds, cached (a complete build never changes,
+    and its topics.json may be large): callers share the result and only read it."""
     return topic_changes(
-        _partition(registry, earlier),
-        _partition(registry, later),
+        _partition(earlier, collection),
+        _partition(later, collection),
         collection=collection,
-        from_build=earlier.build_id,
-        to_build=later.build_id,
+        from_build=earlier.name,
+        to_build=later.name,
     )
 
 
@@ -52,8 +64,8 @@ def _find(builds: list[BuildInfo], build_id: str, collection: str) -> BuildInfo:
     )
 
 
-def _partition(registry: BuildRegistry, info: BuildInfo) -> Partition:
-    partition = load_partition(registry.build_dir(info.collection, info.build_id) / TOPICS_FILE)
+def _partition(folder: Path, collection: str) -> Partition:
+    partition = load_partition(folder / TOPICS_FILE)
     if partition is None:
-        raise TopicsNotFittedError(f"build {info.build_id} of {info.collection!r} has no topics")
+        raise TopicsNotFittedError(f"build {folder.name} of {collection!r} has no topics")
     return partition
