@@ -19,6 +19,7 @@ from corpusmap.search.engine import TopicFacet as CoreTopicFacet
 from corpusmap.search.facets import Facets
 from corpusmap.search.related import PriorArt as PriorArt
 from corpusmap.store.catalog import CollectionSummary
+from corpusmap.topics.changes import TopicChanges as CoreTopicChanges
 from corpusmap.topics.class_time import ClassSeries as ClassSeries
 from corpusmap.topics.class_time import TopicsByClassOverTime as TopicsByClassOverTime
 from corpusmap.topics.emerging import EmergingTopic as EmergingTopic
@@ -51,6 +52,8 @@ class SearchResponse(BaseModel):
 
 
 CollectionInfo = CollectionSummary
+#: What changed between two builds' topics: the core's dataclass, served as it is.
+TopicChanges = CoreTopicChanges
 
 
 class Keyword(BaseModel):

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Path, Query
 
-from api.deps import EmbeddersDep, StoreDep
+from api.deps import EmbeddersDep, ServicesDep, StoreDep
 from api.errors import BAD_BODY, NOT_FOUND
 from api.schemas import (
     MAX_TOPIC_ID,
@@ -20,6 +20,7 @@ from api.schemas import (
     Topic,
     TopicAssignment,
     TopicAssignRequest,
+    TopicChanges,
     TopicClassCounts,
     TopicDetail,
     TopicDocuments,
@@ -29,6 +30,7 @@ from api.schemas import (
     TopicsOverTime,
     TopicWordsOverTime,
 )
+from corpusmap.builds.changes import build_changes
 from corpusmap.search.engine import to_hit, topic_labels
 from corpusmap.store.topic_store import TopicStore, TopicSummary
 from corpusmap.topics.breakdowns import topic_words_over_time_of, topics_by_class_of
@@ -202,6 +204,23 @@ def assign_topic_by_get(name: str) -> None:
     """405, as for any method a path does not take: without this route GET would reach
     `/topics/{topic_id}` and fail there as a topic id that is not a number (422)."""
     raise HTTPException(405, "Method Not Allowed", headers={"Allow": "POST"})
+
+
+BuildId = Annotated[str | None, Query(max_length=100, description="A build id (`builds`).")]
+
+
+@router.get("/collections/{name}/topics/changes")
+def topic_changes(
+    name: str,
+    services: ServicesDep,
+    from_build: Annotated[BuildId, Query(alias="from")] = None,
+    to_build: Annotated[BuildId, Query(alias="to")] = None,
+) -> TopicChanges:
+    """What changed in the topics from build `from` to build `to` (default: the build
+    before `to`, and the published build): topics new, gone, grown, shrunk, split and
+    merged, each with the documents that moved. Topic ids are stable across builds.
+    Read from the builds' topic files; an unknown or pruned build is a 404."""
+    return build_changes(services.stores.registry, name, from_build, to_build)
 
 
 @router.get("/collections/{name}/topics/{topic_id}")

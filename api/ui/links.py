@@ -12,6 +12,7 @@ from corpusmap.reports.templating import NavLink, with_id
 
 __all__ = [
     "NavLink",
+    "changes_url",
     "document_url",
     "export_url",
     "part",
@@ -61,6 +62,12 @@ def topic_url(collection: str, topic: int) -> str:
 def report_url(collection: str) -> str:
     """The landscape: the served topic report's overview."""
     return f"/collections/{part(collection)}/report"
+
+
+def changes_url(collection: str, values: QueryValues | None = None, *, page: bool = True) -> str:
+    """What changed in the topics between two builds (`from`, `to`): the page, or the JSON."""
+    prefix = "/ui" if page else ""
+    return f"{prefix}/collections/{part(collection)}/topics/changes{query_string(values or {})}"
 
 
 def export_url(collection: str, values: QueryValues, kind: str) -> str:

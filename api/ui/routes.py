@@ -1,10 +1,11 @@
-"""The app's pages: `/` (collections), a collection's search page and document pages."""
+"""The app's pages: `/` (collections), a collection's search page, document pages and
+the topic changes between two builds."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
 
@@ -14,6 +15,7 @@ from api.ui import links
 from api.ui.document_view import document_context
 from api.ui.search_view import active_filters, form_values, offered, search_context
 from api.ui.templating import templates
+from corpusmap.builds.changes import build_changes
 from corpusmap.config import SearchMode
 from corpusmap.reports.render import report_emerging
 from corpusmap.reports.saved import REPORT_DATA_FILE, load_report_data
@@ -105,3 +107,19 @@ def search_page_html(
 def document_page(request: Request, name: str, doc_id: str, store: StoreDep) -> HTMLResponse:
     """A document: full text, metadata, topic, similar documents and prior art."""
     return _page(request, "document.html", collection=name, **document_context(store, name, doc_id))
+
+
+@router.get("/ui/collections/{name}/topics/changes", response_class=HTMLResponse)
+def changes_page(
+    request: Request,
+    name: str,
+    services: ServicesDep,
+    from_build: Annotated[str | None, Query(alias="from", max_length=100)] = None,
+    to_build: Annotated[str | None, Query(alias="to", max_length=100)] = None,
+) -> HTMLResponse:
+    """What changed in the topics between two builds (default: the one before the
+    published one, and the published one): `GET .../topics/changes` as a page."""
+    changes = build_changes(services.stores.registry, name, from_build, to_build)
+    values = {"from": from_build, "to": to_build}
+    json_url = links.changes_url(name, values, page=False)
+    return _page(request, "changes.html", collection=name, changes=changes, json_url=json_url)

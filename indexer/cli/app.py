@@ -15,6 +15,7 @@ from corpusmap.config import DEFAULT_MODE, SearchMode, get_settings
 from corpusmap.errors import CorpusError, CorpusmapError, DiskFullError
 from indexer.cli import builds as cli_builds
 from indexer.cli import commands, evaluate, queries
+from indexer.cli import diff as diff_cmd
 from indexer.cli import report as report_cmd
 from indexer.cli.options import print_json, with_flags
 
@@ -262,6 +263,7 @@ app.command(name="rollback")(cli_builds.rollback)
 app.command(name="report")(report_cmd.report)
 app.command(name="eval-topics")(evaluate.eval_topics)
 app.command(name="eval")(evaluate.eval_retrieval)
+app.command(name="diff")(diff_cmd.diff)
 
 
 #: How `main` names some kinds of error (others go by their class name).

@@ -42,13 +42,23 @@ class PlacedTopics:
             "drift": round(drift, 4),
             "fit_threshold": round(self.placement.threshold, 4),
             "refit_suggested": refit,
+            # The parent's ids, every one kept (as `corpusmap.topics.matching` records).
+            "ids": {
+                "kept": sorted(
+                    s.topic_id for s in self.partition.summaries if s.topic_id != OUTLIER_TOPIC
+                ),
+                "new": [],
+                "retired": [],
+                "next_topic_id": self.partition.next_topic_id,
+            },
         }
 
 
 def place_added_documents(
-    store: MilvusStore, name: str, parent: Partition, added_ids: set[str]
+    store: MilvusStore, name: str, parent: Partition, added_ids: set[str], next_topic_id: int = 0
 ) -> PlacedTopics:
-    """Keep the parent's topic of every old document, place the added ones, store it all."""
+    """Keep the parent's topic of every old document, place the added ones, store it all;
+    the ids given stay given (`next_topic_id`, at least the parent's)."""
     ids, _, vectors = read_stored_vectors(store, name, progress=False)
     topic_ids = [s.topic_id for s in parent.summaries]
     keep = [i for i, t in enumerate(topic_ids) if t != OUTLIER_TOPIC]
@@ -64,7 +74,9 @@ def place_added_documents(
     topic_vectors = _aligned_vectors(parent, summaries, ids, vectors, assignments)
     store.set_topics(name, assignments)
     TopicStore(store).replace(name, summaries, topic_vectors)
-    return PlacedTopics(Partition(assignments, summaries, topic_vectors), placement)
+    given = max(parent.next_topic_id, next_topic_id)
+    partition = Partition(assignments, summaries, topic_vectors, given)
+    return PlacedTopics(partition, placement)
 
 
 def _aligned_vectors(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -28,6 +28,7 @@ from corpusmap.builds.snapshots import (
     TOPICS_FILE,
     Partition,
     SnapshotWriter,
+    load_partition,
     save_partition,
 )
 from corpusmap.builds.space import SpaceWatch, is_disk_full
@@ -54,7 +55,8 @@ BuildKind = Literal["index", "add", "refit"]
 class BuildRequest:
     """What to build: a collection's documents and how its topics are made.
 
-    `index` and `refit` fit topics afresh; `add` keeps the parent's topics and
+    `index` and `refit` fit topics afresh, ids matched to `parent_partition` (the
+    published build's topics when not given); `add` keeps the parent's topics and
     places `added_ids` into them.
     """
 
@@ -67,6 +69,8 @@ class BuildRequest:
     added_ids: set[str] | None = None
     #: How many documents `docs` holds, if known beforehand (the progress bar's total).
     expected: int | None = None
+    #: The first topic id no build of the collection has given (set by `run_build`).
+    next_topic_id: int = 0
 
 
 def run_build(settings: Settings, request: BuildRequest, embedder: Embedder) -> dict[str, Any]:
@@ -92,7 +96,12 @@ def _build(
     registry = BuildRegistry(settings.data_dir)
     with registry.writing(request.collection):
         if served := _served(registry, request.collection):
-            watch.like(registry.build_dir(served.collection, served.build_id), served.documents)
+            served_dir = registry.build_dir(served.collection, served.build_id)
+            watch.like(served_dir, served.documents)
+            if request.parent_partition is None:  # topic ids stay those of the served build
+                served_topics = load_partition(served_dir / TOPICS_FILE)
+                request = replace(request, parent_partition=served_topics)
+        request = replace(request, next_topic_id=ids_given(registry, request.collection))
         parent = request.parent.build_id if request.parent else None
         info = registry.start(request.collection, kind=request.kind, parent=parent)
         log.info("building %s build %s (%s)", info.collection, info.build_id, info.kind)
@@ -109,6 +118,14 @@ def _build(
         publish(settings, registry, info)
         summary["pruned_builds"] = prune(settings, registry, request.collection)
     return summary
+
+
+def ids_given(registry: BuildRegistry, collection: str) -> int:
+    """The first topic id that no recorded build of a collection has given (each build
+    records its `next_topic_id`, so a pruned build's ids are counted by those after it;
+    a build rolled back from counts too)."""
+    recorded = (b.summary.get("topics", {}).get("ids", {}) for b in registry.builds(collection))
+    return max((int(ids.get("next_topic_id", 0)) for ids in recorded), default=0)
 
 
 def _served(registry: BuildRegistry, collection: str) -> BuildInfo | None:
@@ -193,13 +210,13 @@ def _topics(
 ) -> dict[str, Any]:
     if request.kind == "add" and request.parent_partition is not None:
         placed = place_added_documents(
-            store, name, request.parent_partition, request.added_ids or set()
+            store, name, request.parent_partition, request.added_ids or set(), request.next_topic_id
         )
         save_partition(folder / TOPICS_FILE, placed.partition)
         summary = placed.summary(settings.drift_threshold)
     else:
         try:
-            summary = _fit(settings, store, name, folder, embedder)
+            summary = _fit(settings, store, name, folder, embedder, request)
         except ConfigError as exc:  # e.g. too few documents: the index itself is fine
             log.warning("topics skipped: %s", exc)
             return {"skipped": str(exc)}
@@ -208,9 +225,14 @@ def _topics(
 
 
 def _fit(
-    settings: Settings, store: MilvusStore, name: str, folder: Path, embedder: Embedder
+    settings: Settings,
+    store: MilvusStore,
+    name: str,
+    folder: Path,
+    embedder: Embedder,
+    request: BuildRequest,
 ) -> dict[str, Any]:
-    fit = fit_and_store_topics(
+    fit, ids = fit_and_store_topics(
         store,
         name,
         topics_dir=folder / "topic_model",
@@ -219,8 +241,11 @@ def _fit(
         max_outlier_share=settings.max_outlier_share,
         embedder=embedder,
         sample_size=settings.topic_sample_size,
+        previous=request.parent_partition,
+        next_free=request.next_topic_id,
     )
-    save_partition(folder / TOPICS_FILE, Partition(fit.assignments, fit.summaries, fit.vectors))
+    partition = Partition(fit.assignments, fit.summaries, fit.vectors, ids.next_topic_id)
+    save_partition(folder / TOPICS_FILE, partition)
     return {
         "topics": sum(1 for s in fit.summaries if s.topic_id != OUTLIER_TOPIC),
         "outlier_share_before": round(fit.outlier_share_before, 4),
@@ -229,6 +254,7 @@ def _fit(
         "seed": fit.params.seed,
         "min_topic_size": fit.params.min_topic_size,
         "fit_sample": fit.params.fit_sample,
+        "ids": ids.record(),
     }
 
 

@@ -31,6 +31,7 @@ from corpusmap.topics.fit import (
     fit_topics,
     save_topic_model,
 )
+from corpusmap.topics.matching import IdMatch, TopicPartition, stable_fit
 
 log = logging.getLogger(__name__)
 
@@ -215,8 +216,12 @@ def fit_and_store_topics(
     embedder: Embedder | None = None,
     progress: bool = True,
     sample_size: int = 0,
-) -> TopicFit:
-    """Fit topics on the stored vectors, write each document's topic, save the model.
+    previous: TopicPartition | None = None,
+    next_free: int = 0,
+) -> tuple[TopicFit, IdMatch]:
+    """Fit topics on the stored vectors, give them stable ids (matched to `previous`,
+    the published build's topics; new ones from `next_free` at the least), write each
+    document's topic, save the model.
 
     `embedder` (the collection's model, already loaded by an index run) embeds
     candidate label keywords; without it the model is loaded here.
@@ -232,6 +237,7 @@ def fit_and_store_topics(
         embedder=embedder or label_embedder(store.meta(collection).model),
         sample_size=sample_size,
     )
+    fit, match = stable_fit(fit, previous, next_free)  # before anything is written
     written = store.set_topics(collection, fit.assignments)
     TopicStore(store).replace(collection, fit.summaries, fit.vectors)
     meta = store.meta(collection)
@@ -240,6 +246,7 @@ def fit_and_store_topics(
         topics_dir,
         embedding_model=_hub_name(meta.model),
         fingerprint=corpus_fingerprint(ids, texts),
+        topic_ids=match.mapping,
     )
     log.info(
         "topics for %s: %d topics, %.1f%% outliers (%.1f%% before reassignment), "
@@ -251,7 +258,7 @@ def fit_and_store_topics(
         written,
         topics_dir,
     )
-    return fit
+    return fit, match
 
 
 def label_embedder(model: str) -> Embedder | None:

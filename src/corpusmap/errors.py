@@ -15,6 +15,7 @@ HTTP status) instead of catching library-specific exceptions in every call::
     ├── DiskFullError                a build ran out of disk space (says how much more, where)
     ├── NotFoundError                something asked for does not exist (HTTP 404)
     │   ├── CollectionNotFoundError
+    │   ├── BuildNotFoundError       no (complete) build of that id
     │   ├── DocumentNotFoundError
     │   └── TopicNotFoundError
     │       └── TopicsNotFittedError no topic model for the collection yet
@@ -78,6 +79,10 @@ class NotFoundError(CorpusmapError):
 
 class CollectionNotFoundError(NotFoundError):
     """No collection of that name."""
+
+
+class BuildNotFoundError(NotFoundError):
+    """No complete build of that id in the collection (never made, failed or pruned)."""
 
 
 class DocumentNotFoundError(NotFoundError):

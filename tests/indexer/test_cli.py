@@ -16,7 +16,9 @@ from tests.conftest import ClaimsIndex
 runner = CliRunner()
 
 
-@pytest.mark.parametrize("command", ["index", "topics", "search", "info", "serve", "report"])
+@pytest.mark.parametrize(
+    "command", ["index", "topics", "search", "info", "serve", "report", "diff"]
+)
 def test_every_command_explains_itself(command: str):
     result = runner.invoke(app, [command, "--help"])
     assert result.exit_code == 0

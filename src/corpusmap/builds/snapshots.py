@@ -91,11 +91,21 @@ TOPICS_FILE = "topics.json"
 
 @dataclass
 class Partition:
-    """A build's topics: each document's topic, the topic summaries and their vectors."""
+    """A build's topics: each document's topic, the topic summaries and their vectors.
+
+    Topic ids are stable across builds (`corpusmap.topics.matching`): `next_topic_id`
+    is the first id never given in this build or any build before it, so an id a
+    refit retires is never handed out again.
+    """
 
     assignments: dict[str, int]
     summaries: list[TopicSummary]
     vectors: npt.NDArray[np.float32]
+    next_topic_id: int = 0
+
+    def __post_init__(self) -> None:
+        highest = max((s.topic_id for s in self.summaries), default=-1)
+        self.next_topic_id = max(self.next_topic_id, highest + 1)
 
 
 def save_partition(path: Path, partition: Partition) -> None:
@@ -104,6 +114,7 @@ def save_partition(path: Path, partition: Partition) -> None:
         "assignments": partition.assignments,
         "summaries": [asdict(s) for s in partition.summaries],
         "vectors": partition.vectors.tolist(),
+        "next_topic_id": partition.next_topic_id,
     }
     path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
 
@@ -124,4 +135,5 @@ def load_partition(path: Path) -> Partition | None:
         for s in data["summaries"]
     ]
     vectors = np.asarray(data["vectors"], dtype=np.float32)
-    return Partition(data["assignments"], summaries, vectors)
+    # A partition written before ids were stable lacks `next_topic_id`: its highest id + 1.
+    return Partition(data["assignments"], summaries, vectors, int(data.get("next_topic_id", 0)))

@@ -245,8 +245,16 @@ def corpus_fingerprint(ids: Sequence[str], texts: Sequence[str]) -> str:
     return digest.hexdigest()[:16]
 
 
-def save_topic_model(fit: TopicFit, path: Path, *, embedding_model: str, fingerprint: str) -> None:
-    """Save the BERTopic model with safetensors and a JSON record of how it was made."""
+def save_topic_model(
+    fit: TopicFit,
+    path: Path,
+    *,
+    embedding_model: str,
+    fingerprint: str,
+    topic_ids: dict[int, int] | None = None,
+) -> None:
+    """Save the BERTopic model with safetensors and a JSON record of how it was made;
+    `topic_ids` maps the model's own topic ids to the stable ids served (recorded)."""
     path.mkdir(parents=True, exist_ok=True)
     fit.model.save(
         str(path / "bertopic"),
@@ -266,5 +274,7 @@ def save_topic_model(fit: TopicFit, path: Path, *, embedding_model: str, fingerp
         "outlier_share": round(fit.outlier_share, 4),
         "corpus_fingerprint": fingerprint,
         "versions": {p: version(p) for p in _VERSIONED},
+        # The model numbers topics by size; the build serves stable ids instead.
+        "stable_topic_ids": {str(k): v for k, v in sorted((topic_ids or {}).items())},
     }
     (path / "corpusmap_topics.json").write_text(json.dumps(record, indent=2))
