@@ -203,6 +203,52 @@ def test_api_serves_the_published_build(api: TestClient, first: dict[str, Any]):
     assert sum(t["size"] for t in topics) == 120
 
 
+def test_an_hnsw_collection_records_its_index_and_searches_with_it(
+    settings: Settings, first: dict[str, Any], tmp_path: Path
+):
+    """CORPUSMAP_VECTOR_INDEX=hnsw: the server builds HNSW with the configured M and
+    efConstruction, the collection records them, a search deeper than `ef` works (ef is
+    raised to the depth) and its hits agree with exact search."""
+    from corpusmap.embedding.embedder import EmbedderPool
+    from corpusmap.search.engine import search_collection
+    from indexer.evaluation.retrieval import recall_against
+
+    hnsw = settings.with_overrides(vector_index="hnsw", hnsw_m=8, hnsw_ef=8)
+    name = f"{NAME}_hnsw"
+    corpus = write_news(tmp_path / "hnsw.csv", 0, 120)  # the rows `first` cached
+    options = IndexOptions(sources=[str(corpus)], collection=name, fit_topics=False, **NEWS_OPTIONS)  # type: ignore[arg-type]
+    built = run_index(hnsw, options)
+    assert built["embedded"] == 0
+    embedders = EmbedderPool.from_settings(hnsw)
+    with server_store(hnsw) as store:
+        index = store.meta(name).index
+        assert index is not None and index.to_json() == {
+            "type": "HNSW",
+            "build": {"M": 8, "efConstruction": 200},
+            "search": {"ef": 8},
+        }
+        described = store.client.describe_index(
+            _physical(built["build"]).replace(NAME, name, 1), "vector"
+        )
+        assert described["index_type"] == "HNSW" and int(described["M"]) == 8
+        query = "oil prices rise"
+        deep = search_collection(store, embedders, name, query, top_k=50, mode="dense")
+        assert len(deep) == 50  # deeper than ef = 8
+        exact = _exact_top(store, embedders, name, query)
+    found = {"q": {h.id: h.score for h in deep}}
+    assert recall_against(found, {"q": exact}) >= 0.9
+
+
+def _exact_top(store: Any, embedders: Any, name: str, query: str) -> dict[str, float]:
+    import numpy as np
+
+    rows = [r for batch in store.iter_rows(name, ["doc_id", "vector"]) for r in batch]
+    vector = embedders.get(store.meta(name).model).embed_query(query)
+    scores = np.asarray([r["vector"] for r in rows], dtype=np.float32) @ vector
+    order = np.argsort(-scores)[:10]
+    return {rows[i]["doc_id"]: float(scores[i]) for i in order}
+
+
 def test_build_collections_are_not_served(api: TestClient, first: dict[str, Any]):
     # The build's own collection answers on the server, but only published names are served.
     response = api.get(f"/collections/{_physical(first['build'])}")

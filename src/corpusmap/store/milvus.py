@@ -42,7 +42,7 @@ from corpusmap.store.schema import (
     is_valid_collection_name,
     vector_index,
 )
-from corpusmap.store.vector_index import FLAT, IndexSpec
+from corpusmap.store.vector_index import IndexSpec, effective_index
 
 log = logging.getLogger(__name__)
 quiet_milvus_libraries()
@@ -83,7 +83,7 @@ class MilvusStore:
         self.uri = uri
         self.insert_batch_size = insert_batch_size
         #: The vector index of collections this store creates (Lite builds FLAT only).
-        self.index = FLAT if is_lite_uri(uri) else index or IndexSpec("AUTOINDEX")
+        self.index = effective_index(index, lite=is_lite_uri(uri))
         self._lite_path = str(Path(uri).expanduser().resolve()) if is_lite_uri(uri) else None
         self._cache: StoreCache | None = None  # Lite only
         if self._lite_path:

@@ -45,7 +45,7 @@ def best_per_document(
     return list(best.values())
 
 
-def _candidates_for(request: dict[str, Any], limit: int) -> dict[str, Any]:
+def candidates_for(request: dict[str, Any], limit: int) -> dict[str, Any]:
     """`request` with an HNSW `ef` of at least `limit` (Milvus refuses a smaller one)."""
     params = request["search_params"].get("params") or {}
     if "ef" not in params or params["ef"] >= limit:
@@ -65,7 +65,7 @@ def search_documents(
     than top_k documents while more rows match. `request`: the other search arguments.
     """
     limit = top_k if one_row_each else top_k * OVERFETCH
-    request = _candidates_for(request, limit)
+    request = candidates_for(request, limit)
     rows = client.search(name, limit=limit, **request)[0]
     best = best_per_document(rows, top_k)
     if len(best) < top_k and len(rows) == limit:

@@ -11,10 +11,14 @@ eval` reports the recall of its dense search against exact search.
 
 from __future__ import annotations
 
+import functools
+import logging
 from dataclasses import dataclass, field
 from typing import Any
 
 from corpusmap.config import Settings, VectorIndex
+
+log = logging.getLogger(__name__)
 
 #: Milvus index types by setting.
 _TYPES = {
@@ -51,6 +55,7 @@ class IndexSpec:
 
 
 FLAT = IndexSpec("FLAT")
+AUTO = IndexSpec("AUTOINDEX")
 
 
 def index_spec(settings: Settings) -> IndexSpec:
@@ -62,3 +67,18 @@ def index_spec(settings: Settings) -> IndexSpec:
     if kind is VectorIndex.IVF_FLAT:
         return IndexSpec("IVF_FLAT", {"nlist": settings.ivf_nlist}, {"nprobe": settings.ivf_nprobe})
     return IndexSpec(_TYPES[kind])
+
+
+def effective_index(asked: IndexSpec | None, *, lite: bool) -> IndexSpec:
+    """The index a store builds: FLAT on Milvus Lite (saying so when another was asked
+    for), else the one asked for, or the server's AUTOINDEX."""
+    if not lite:
+        return asked or AUTO
+    if asked is not None and asked.index_type not in (FLAT.index_type, AUTO.index_type):
+        _lite_is_flat(asked.index_type)
+    return FLAT
+
+
+@functools.cache  # once per process, not per store opened
+def _lite_is_flat(index_type: str) -> None:
+    log.info("Milvus Lite builds FLAT (exact) only: %s applies on a server", index_type)
