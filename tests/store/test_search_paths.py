@@ -21,6 +21,7 @@ from corpusmap.store.milvus import MilvusStore
 from corpusmap.store.passages import OVERFETCH, best_per_document
 from corpusmap.store.schema import DOCUMENT_FIELDS, CollectionMeta
 from corpusmap.store.topic_store import TopicStore, TopicSummary
+from corpusmap.store.vector_index import FLAT
 from indexer.pipeline.load import load_documents
 
 GOLF = [
@@ -226,7 +227,7 @@ def test_meta_cache_follows_a_rebuilt_collection(store: MilvusStore):
     store.create_collection("c", CollectionMeta(model="minilm", dimension=384))
     assert store.meta("c").dimension == 384
     store.create_collection("c", CollectionMeta(model="mpnet", dimension=768), replace=True)
-    assert store.meta("c") == CollectionMeta(model="mpnet", dimension=768)
+    assert store.meta("c") == CollectionMeta(model="mpnet", dimension=768, index=FLAT)
     store.drop_collection("c")
     with pytest.raises(Exception, match="no collection"):
         store.meta("c")
