@@ -4,7 +4,7 @@ depth (Milvus refuses ef below the limit)."""
 
 from __future__ import annotations
 
-from corpusmap.config import Settings
+from corpusmap.config import Settings, VectorIndex
 from corpusmap.store.passages import candidates_for
 from corpusmap.store.schema import CollectionMeta
 from corpusmap.store.vector_index import AUTO, FLAT, IndexSpec, effective_index, index_spec
@@ -12,11 +12,11 @@ from corpusmap.store.vector_index import AUTO, FLAT, IndexSpec, effective_index,
 
 def test_settings_choose_the_index_and_its_parameters():
     assert index_spec(Settings()) == AUTO
-    hnsw = index_spec(Settings(vector_index="hnsw", hnsw_m=32, hnsw_ef=100))
+    hnsw = index_spec(Settings(vector_index=VectorIndex.HNSW, hnsw_m=32, hnsw_ef=100))
     assert hnsw == IndexSpec("HNSW", {"M": 32, "efConstruction": 200}, {"ef": 100})
-    ivf = index_spec(Settings(vector_index="ivf_flat", ivf_nlist=64, ivf_nprobe=8))
+    ivf = index_spec(Settings(vector_index=VectorIndex.IVF_FLAT, ivf_nlist=64, ivf_nprobe=8))
     assert ivf == IndexSpec("IVF_FLAT", {"nlist": 64}, {"nprobe": 8})
-    assert index_spec(Settings(vector_index="flat")) == FLAT
+    assert index_spec(Settings(vector_index=VectorIndex.FLAT)) == FLAT
 
 
 def test_lite_is_always_flat_and_a_server_gets_what_was_asked():

@@ -88,3 +88,17 @@ def test_evaluate_topics_reports_everything():
     assert result["diversity"] == 1.0 and result["stop_words_in_top_terms"] == []
     assert result["npmi"] == pytest.approx(1.0, abs=1e-6)
     assert 0 < result["nmi"] <= 1 and not math.isnan(result["ari"])
+
+
+def test_label_coherence_scores_each_label_and_names_the_least_coherent():
+    from corpusmap.topics.metrics import label_coherence, largest_topic_share
+
+    texts = ["golf club head shaft"] * 20 + ["neural network layer"] * 20 + ["golf network"]
+    labels = {0: "golf, club", 1: "neural network", 2: "golf, layer", 3: "lonely", -1: "x, y"}
+    coherence = label_coherence(labels, texts)
+    assert coherence["scored"] == 3  # one word, and the outliers, are not scored
+    first, *rest = coherence["lowest"]
+    assert first["topic"] == 2 and first["npmi"] < -0.9  # words that never meet
+    assert {r["topic"] for r in rest} == {0, 1} and all(r["npmi"] > 0.9 for r in rest)
+    assert round(coherence["min"], 4) == first["npmi"] and 0 < coherence["mean"] < 0.5
+    assert largest_topic_share([0, 0, 1, -1]) == 0.5 and largest_topic_share([-1]) == 0.0

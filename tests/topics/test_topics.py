@@ -10,7 +10,7 @@ import pytest
 from corpusmap.builds.publishing import open_published
 from corpusmap.errors import ConfigError
 from corpusmap.store.milvus import MilvusStore
-from corpusmap.store.topic_store import TopicStore
+from corpusmap.store.topic_store import TopicStore, TopicSummary
 from corpusmap.topics.fit import PATENT_STOP_WORDS, fit_topics
 from corpusmap.topics.words import stop_words
 from indexer.pipeline.load import read_stored_vectors
@@ -71,6 +71,12 @@ def test_topic_words_hold_no_stop_words_and_labels_read(claims_index: ClaimsInde
     assert len({s.label for s in fitted}) == len(fitted)
 
 
+def _fitted_topics(claims_index: ClaimsIndex) -> list[TopicSummary]:
+    """The claims' fitted topics (the outliers left out)."""
+    with open_published(claims_index.settings, "claims") as (store, name):
+        return [t for t in TopicStore(store).list_topics(name) if t.topic_id != -1]
+
+
 def test_eval_topics_prints_json_metrics(claims_index: ClaimsIndex):
     from typer.testing import CliRunner
 
@@ -86,6 +92,14 @@ def test_eval_topics_prints_json_metrics(claims_index: ClaimsIndex):
     assert metrics["outlier_share"] <= 0.10 and metrics["diversity"] >= 0.8
     assert -1 <= metrics["npmi"] <= 1 and metrics["stop_words_in_top_terms"] == []
     assert 0 < metrics["nmi"] <= 1 and -1 <= metrics["ari"] <= 1 and metrics["classes"] >= 5
+    sizes = [t.size for t in _fitted_topics(claims_index)]
+    assert metrics["largest_topic_share"] == round(max(sizes) / 1100, 4)
+    coherence = metrics["label_coherence"]
+    assert coherence["scored"] >= 1 and -1 <= coherence["min"] <= coherence["mean"] <= 1
+    lowest = coherence["lowest"]
+    assert lowest[0]["npmi"] == coherence["min"] and lowest == sorted(
+        lowest, key=lambda r: r["npmi"]
+    )
     unknown = CliRunner().invoke(
         app, ["--data-dir", data_dir, "eval-topics", "claims", "--label-field", "colour"]
     )

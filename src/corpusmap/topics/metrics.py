@@ -49,19 +49,32 @@ def npmi_coherence(
     window_size: int | None = None,
 ) -> float | None:
     """Mean NPMI of the topics over `texts` (gensim c_npmi); None when no topic can be scored."""
+    scores = [
+        s
+        for s in npmi_per_topic(topics, texts, top_n=top_n, window_size=window_size)
+        if s is not None
+    ]
+    return sum(scores) / len(scores) if scores else None
+
+
+def npmi_per_topic(
+    topics: Sequence[Sequence[str]],
+    texts: Iterable[str],
+    *,
+    top_n: int = TOP_N,
+    window_size: int | None = None,
+) -> list[float | None]:
+    """NPMI of each topic over `texts` (gensim c_npmi), aligned with `topics`; None for a
+    topic with fewer than two words in the corpus."""
     from gensim.corpora import Dictionary
     from gensim.models.coherencemodel import CoherenceModel
 
     tokenized = [tokenize(t) for t in texts]
     dictionary = Dictionary(tokenized)
-    scored = [
-        words
-        for words in (topic_tokens(t, top_n) for t in topics)
-        if len([w for w in words if w in dictionary.token2id]) >= 2
-    ]
-    scored = [[w for w in words if w in dictionary.token2id] for words in scored]
+    known = [[w for w in topic_tokens(t, top_n) if w in dictionary.token2id] for t in topics]
+    scored = [words for words in known if len(words) >= 2]
     if not scored:
-        return None
+        return [None] * len(topics)
     model = CoherenceModel(
         topics=scored,
         texts=tokenized,
@@ -71,7 +84,28 @@ def npmi_coherence(
         window_size=window_size,
         processes=1,
     )
-    return float(model.get_coherence())
+    each = iter(model.get_coherence_per_topic())
+    return [float(next(each)) if len(words) >= 2 else None for words in known]
+
+
+def label_coherence(
+    labels: Mapping[int, str], texts: Sequence[str], *, shown: int = 3
+) -> dict[str, Any]:
+    """NPMI of each topic's label terms ('a, b, c': their words) over `texts`: the mean,
+    the minimum and the `shown` least coherent labels (a label of one word, or of words
+    absent from the corpus, is not scored)."""
+    ids = sorted(t for t in labels if t != OUTLIER)
+    scores = npmi_per_topic([labels[t].split(", ") for t in ids], texts)
+    scored = sorted((s, t) for s, t in zip(scores, ids, strict=True) if s is not None)
+    values = [s for s, _ in scored]
+    return {
+        "mean": sum(values) / len(values) if values else None,
+        "min": values[0] if values else None,
+        "scored": len(values),
+        "lowest": [
+            {"topic": t, "label": labels[t], "npmi": round(s, 4)} for s, t in scored[:shown]
+        ],
+    }
 
 
 def stop_words_in(
@@ -85,6 +119,12 @@ def stop_words_in(
 def outlier_share(assignments: Sequence[int]) -> float:
     """Share of documents in the outlier topic -1."""
     return sum(a == OUTLIER for a in assignments) / len(assignments) if assignments else 0.0
+
+
+def largest_topic_share(assignments: Sequence[int]) -> float:
+    """Share of all documents in the largest topic (the outlier topic not counted)."""
+    sizes = Counter(a for a in assignments if a != OUTLIER)
+    return max(sizes.values()) / len(assignments) if sizes else 0.0
 
 
 def topic_count(assignments: Iterable[int]) -> int:
@@ -131,6 +171,7 @@ def evaluate_topics(
         "diversity": topic_diversity(terms),
         "npmi": npmi_coherence(terms, texts),
         "stop_words_in_top_terms": stop_words_in(terms, stop),
+        "largest_topic_share": largest_topic_share(assignments),
     }
     if labels is not None:
         result.update(label_agreement(assignments, labels))
