@@ -43,6 +43,7 @@ def open_store_at(settings: Settings, uri: str) -> MilvusStore:
         uri,
         settings.milvus_token.get_secret_value(),
         insert_batch_size=settings.insert_batch_size,
+        keyword_compounds=settings.keyword_compounds,
     )
 
 

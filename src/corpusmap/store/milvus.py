@@ -22,7 +22,7 @@ import numpy.typing as npt
 from pymilvus import MilvusClient, MilvusException
 
 from corpusmap.config import SearchMode
-from corpusmap.config.defaults import LITE_CONNECT_TIMEOUT_S
+from corpusmap.config.defaults import KEYWORD_COMPOUNDS, LITE_CONNECT_TIMEOUT_S
 from corpusmap.documents import Document, Hit
 from corpusmap.embedding.batching import unit_mean
 from corpusmap.errors import CollectionNotFoundError, StoreError
@@ -41,6 +41,7 @@ from corpusmap.store.schema import (
     is_valid_collection_name,
     vector_index,
 )
+from corpusmap.store.vocabulary import Vocabulary, expand_query
 
 log = logging.getLogger(__name__)
 quiet_milvus_libraries()
@@ -70,9 +71,19 @@ def is_lite_uri(uri: str) -> bool:
 class MilvusStore:
     """Corpus and topic collections on one Milvus (Lite file or server)."""
 
-    def __init__(self, uri: str, token: str = "", *, insert_batch_size: int = 1000):
+    def __init__(
+        self,
+        uri: str,
+        token: str = "",
+        *,
+        insert_batch_size: int = 1000,
+        keyword_compounds: bool = KEYWORD_COMPOUNDS,
+    ):
         self.uri = uri
         self.insert_batch_size = insert_batch_size
+        #: Keyword searches match compounds (`corpusmap.store.vocabulary`).
+        self.keyword_compounds = keyword_compounds
+        self._vocabularies: dict[tuple[str, object], Vocabulary] = {}  # servers'
         self.index_type = "FLAT" if is_lite_uri(uri) else "AUTOINDEX"
         self._lite_path = str(Path(uri).expanduser().resolve()) if is_lite_uri(uri) else None
         self._cache: StoreCache | None = None  # Lite only
@@ -277,8 +288,11 @@ class MilvusStore:
         if mode not in _ANNS:
             raise ValueError(f"unknown search mode {mode!r}; the store runs dense or keyword")
         field, metric = _ANNS[mode]
+        text = query[1]
+        if mode == "keyword" and self.keyword_compounds and text:
+            text = expand_query(text, self.vocabulary(name))
         request: dict[str, Any] = {
-            "data": [_need(query[0]).tolist() if mode == "dense" else _need(query[1])],
+            "data": [_need(query[0]).tolist() if mode == "dense" else _need(text)],
             "anns_field": field,
             "filter": expression,
             "search_params": {"metric_type": metric},
@@ -287,6 +301,21 @@ class MilvusStore:
         one_row_each = self._cache is not None and not self.has_passages(name)  # known on Lite
         best = search_documents(self.client, name, request, top_k, one_row_each=one_row_each)
         return [Hit(float(h["distance"]), _as_document(dict(h["entity"]))) for h in best]
+
+    def vocabulary(self, name: str) -> Vocabulary:
+        """The keyword side's vocabulary of a collection, counted over its passages on
+        first use; kept on Lite until a write, on a server per collection behind `name`
+        (an alias moved to another build counts again)."""
+        if self._cache is not None:
+            return self.cached(("vocabulary", name), lambda: self._count_vocabulary(name))
+        key = (name, self.client.describe_collection(name).get("collection_id"))
+        if key not in self._vocabularies:
+            self._vocabularies[key] = self._count_vocabulary(name)
+        return self._vocabularies[key]
+
+    def _count_vocabulary(self, name: str) -> Vocabulary:
+        batches = self.iter_rows(name, ["text"])
+        return Vocabulary.count(str(row["text"]) for batch in batches for row in batch)
 
     def iter_rows(
         self, name: str, fields: Sequence[str], *, batch_size: int = 1000, expression: str = ""
