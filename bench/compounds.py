@@ -57,6 +57,7 @@ def variants(base: Judged) -> tuple[Judged, Judged, dict[str, list[str]]]:
     settings = candidates.bench_settings()
     name = candidates.ensure_index(settings, base.name)
     off, on = dict(base.lists), dict(base.lists)
+    searched = dict(base.queries)  # what adaptive fusion counts: the text BM25 searched
     added: dict[str, list[str]] = {}
     with open_published(settings, name) as (store, physical):
         vocabulary = store.vocabulary(physical)
@@ -65,6 +66,7 @@ def variants(base: Judged) -> tuple[Judged, Judged, dict[str, list[str]]]:
             if not words:
                 continue
             added[query_id] = words
+            searched[query_id] = " ".join([text, *words])
             for lists, flag in ((off, False), (on, True)):
                 store.keyword_compounds = flag
                 keyword = store.search(
@@ -73,61 +75,67 @@ def variants(base: Judged) -> tuple[Judged, Judged, dict[str, list[str]]]:
                 lists[query_id] = (base.lists[query_id][0], _pairs(keyword))
     return (
         Judged(base.name, off, base.qrels, base.queries),
-        Judged(base.name, on, base.qrels, base.queries),
+        Judged(base.name, on, base.qrels, searched),
         added,
     )
 
 
-def _variant_figures(sets: list[Judged]) -> dict[str, Any]:
-    names = [s.name for s in sets]
-    folds = leave_one_out(Scorer(sets), names)
-    figures = {
-        s.name: set_figures(s, adaptive(folds[s.name]["pivot"], folds[s.name]["slope"]))
-        for s in sets
-    }
-    return {"sets": figures, "target": target(figures), "folds": folds}
+def _figures(sets: list[Judged]) -> tuple[dict[str, Any], dict[str, Fusion]]:
+    """Every set's figures (hybrid: adaptive fitted on the other two) and its fusion."""
+    folds = leave_one_out(Scorer(sets), [s.name for s in sets])
+    fusions = {n: adaptive(f["pivot"], f["slope"]) for n, f in folds.items()}
+    return {s.name: set_figures(s, fusions[s.name]) for s in sets}, fusions
 
 
-def _changed_queries(
-    off: Judged, on: Judged, added: dict[str, list[str]], fusion: Fusion
-) -> list[dict[str, Any]]:
-    rows = []
-    scores = {
-        (variant.name, mode, flag): per_query(variant, run_of(variant, ranker(fusion, mode)))
-        for flag, variant in (("off", off), ("on", on))
-        for mode in ("keyword", "hybrid")
+def _per_query(variant: Judged, fusion: Fusion) -> dict[str, dict[str, Any]]:
+    return {
+        mode: per_query(variant, run_of(variant, rank))
+        for mode, rank in (("keyword", ranker(None, "keyword")), ("hybrid", ranker(fusion)))
     }
-    ids = list(off.qrels)  # the order of per_query's values
+
+
+def _set_row(
+    off: dict[str, dict[str, Any]], on: dict[str, dict[str, Any]], added: int
+) -> dict[str, Any]:
+    row: dict[str, Any] = {"changed_queries": added}
+    for mode in ("keyword", "hybrid"):
+        for measure in ("ndcg@10", "recall@100"):
+            row[f"{mode}_{measure}"] = [round(float(v[mode][measure].mean()), 4) for v in (off, on)]
+        row[f"{mode}_ndcg@10_on_minus_off"] = paired(on[mode]["ndcg@10"], off[mode]["ndcg@10"])
+    return row
+
+
+def _changed(
+    variant: Judged, added: dict[str, list[str]], off: dict[str, Any], on: dict[str, Any]
+) -> dict[str, Any]:
+    ids = list(variant.qrels)  # the order of per_query's values
+    rows = {}
     for query_id, words in added.items():
-        row: dict[str, Any] = {"query": off.queries[query_id], "added": words}
-        if query_id in off.qrels:
+        row: dict[str, Any] = {"added": words}
+        for mode in ("keyword", "hybrid"):
             at = ids.index(query_id)
-            for mode in ("keyword", "hybrid"):
-                row[f"{mode}_ndcg@10"] = [
-                    round(float(scores[(off.name, mode, f)]["ndcg@10"][at]), 4)
-                    for f in ("off", "on")
-                ]
-        rows.append(row)
+            row[f"{mode}_ndcg@10"] = [round(float(v[mode]["ndcg@10"][at]), 4) for v in (off, on)]
+        rows[f"{variant.name}: {variant.queries[query_id]}"] = row
     return rows
 
 
 def beir() -> dict[str, Any]:
-    """Every shared set, compounds off and on: figures, paired differences, changes."""
+    """Every shared set, compounds off and on: keyword and hybrid figures (each as
+    [off, on]), paired differences, the target both ways and every changed query."""
     pairs = [variants(judged(n)) for n in candidates.DATASETS]
-    off = _variant_figures([p[0] for p in pairs])
-    on = _variant_figures([p[1] for p in pairs])
-    result: dict[str, Any] = {"off": off, "on": on, "on_minus_off": {}, "changed_queries": {}}
-    for (set_off, set_on, added), name in zip(pairs, candidates.DATASETS, strict=True):
-        fold = on["folds"][name]
-        fusion = adaptive(fold["pivot"], fold["slope"])
-        diffs = {}
-        for mode, rank in (("keyword", ranker(None, "keyword")), ("hybrid", ranker(fusion))):
-            a = per_query(set_on, run_of(set_on, rank))
-            b = per_query(set_off, run_of(set_off, rank))
-            diffs[mode] = {m: paired(a[m], b[m]) for m in ("ndcg@10", "recall@100")}
-        result["on_minus_off"][name] = diffs
-        result["changed_queries"][name] = _changed_queries(set_off, set_on, added, fusion)
-    return result
+    figures_off, fusions_off = _figures([p[0] for p in pairs])
+    figures_on, fusions_on = _figures([p[1] for p in pairs])
+    sets, changed = {}, {}
+    for set_off, set_on, added in pairs:
+        off = _per_query(set_off, fusions_off[set_off.name])
+        on = _per_query(set_on, fusions_on[set_on.name])
+        sets[set_off.name] = _set_row(off, on, len(added))
+        changed.update(_changed(set_off, added, off, on))
+    return {
+        "sets": sets,
+        "target": {"off": target(figures_off), "on": target(figures_on)},
+        "changed_queries": changed,
+    }
 
 
 def _abstracts_index() -> None:
@@ -171,7 +179,7 @@ def abstracts() -> dict[str, Any]:
 
 def main() -> None:
     """Measure both, print and write bench/results/compounds.json."""
-    write_result("compounds", {"beir": beir(), "abstracts": abstracts()})
+    write_result("compounds", {**beir(), "abstracts": abstracts()})
 
 
 if __name__ == "__main__":

@@ -288,9 +288,7 @@ class MilvusStore:
         if mode not in _ANNS:
             raise ValueError(f"unknown search mode {mode!r}; the store runs dense or keyword")
         field, metric = _ANNS[mode]
-        text = query[1]
-        if mode == "keyword" and self.keyword_compounds and text:
-            text = expand_query(text, self.vocabulary(name))
+        text = self.keyword_query(name, query[1]) if mode == "keyword" else query[1]
         request: dict[str, Any] = {
             "data": [_need(query[0]).tolist() if mode == "dense" else _need(text)],
             "anns_field": field,
@@ -301,6 +299,13 @@ class MilvusStore:
         one_row_each = self._cache is not None and not self.has_passages(name)  # known on Lite
         best = search_documents(self.client, name, request, top_k, one_row_each=one_row_each)
         return [Hit(float(h["distance"]), _as_document(dict(h["entity"]))) for h in best]
+
+    def keyword_query(self, name: str, text: str | None) -> str | None:
+        """The text a keyword search sends to BM25: with `keyword_compounds`, the query
+        with its compounds' other spellings in this collection added."""
+        if not (self.keyword_compounds and text):
+            return text
+        return expand_query(text, self.vocabulary(name))
 
     def vocabulary(self, name: str) -> Vocabulary:
         """The keyword side's vocabulary of a collection, counted over its passages on
