@@ -83,8 +83,11 @@ KEYWORD_STOP_WORDS: Final = frozenset(
 KEYWORD_COMPOUNDS: Final = True
 #: Fewest characters of each part of a split or joined compound.
 COMPOUND_MIN_PART: Final = 3
-#: Fewest passage rows that must hold each part, the parts side by side, or the joined term.
+#: Fewest passage rows that must write the other spelling (the parts side by side, or
+#: the joined term), and the least share of the rows writing the query's spelling it must
+#: reach: a spelling the collection rarely uses beside a common one adds noise, not matches.
 COMPOUND_MIN_ROWS: Final = 2
+COMPOUND_MIN_SHARE: Final = 0.25
 DEFAULT_MODEL: Final = "minilm"
 DEFAULT_BACKEND: Final = Backend.TORCH
 #: Embedding batch sizes when none is set: the fastest measured on each (bench.encoding).

@@ -34,10 +34,13 @@ import snowballstemmer
 from corpusmap.config.defaults import (
     COMPOUND_MIN_PART,
     COMPOUND_MIN_ROWS,
+    COMPOUND_MIN_SHARE,
     KEYWORD_STOP_WORDS,
 )
 
 WORD = re.compile(r"\w+", re.UNICODE)
+#: What parts a text into phrases: any character but a word character, a space or a hyphen.
+_PHRASE_BREAK = re.compile(r"[^\w\s-]+", re.UNICODE)
 #: Rows counted per step when a vocabulary is built.
 _BATCH_ROWS = 1000
 _LOCAL = threading.local()
@@ -67,18 +70,25 @@ def _pair_key(first: str, second: str) -> int:
     return hash((first, second))
 
 
-def _row_pairs(stems: list[str | None]) -> set[int]:
-    return {_pair_key(a, b) for a, b in itertools.pairwise(stems) if a and b}
+def _row_pairs(text: str) -> set[int]:
+    """The stem pairs a text writes side by side: apart by spaces or a hyphen only."""
+    pairs = set()
+    for phrase in _PHRASE_BREAK.split(text):
+        stems = analysed(phrase)
+        pairs.update(_pair_key(a, b) for a, b in itertools.pairwise(stems) if a and b)
+    return pairs
 
 
 @dataclass(frozen=True)
 class Vocabulary:
-    """The terms of a collection's keyword side: rows holding each stem, and the stem
-    pairs written next to each other in at least `COMPOUND_MIN_ROWS` rows."""
+    """The terms of a collection's keyword side: rows holding each stem, and rows
+    writing each pair of stems side by side (pairs in fewer than `COMPOUND_MIN_ROWS`
+    rows left out; a pair is kept as a 64-bit hash, sorted, beside its rows)."""
 
     rows: int
     frequencies: dict[str, int]
     pairs: npt.NDArray[np.int64]
+    pair_rows: npt.NDArray[np.int64]
 
     @classmethod
     def count(cls, texts: Iterable[str]) -> Vocabulary:
@@ -90,24 +100,24 @@ class Vocabulary:
         rows = 0
         for text in texts:
             rows += 1
-            stems = analysed(text)
-            for term in {s for s in stems if s}:
+            for term in {s for s in analysed(text) if s}:
                 frequencies[term] = frequencies.get(term, 0) + 1
-            batch.extend(_row_pairs(stems))
+            batch.extend(_row_pairs(text))
             if rows % _BATCH_ROWS == 0:
                 _add_batch(batch, keys, counts)
         _add_batch(batch, keys, counts)
-        return cls(rows, frequencies, _frequent_pairs(keys, counts))
+        return cls(rows, frequencies, *_frequent_pairs(keys, counts))
 
     def frequency(self, term: str) -> int:
         """Rows holding a stem."""
         return self.frequencies.get(term, 0)
 
-    def has_pair(self, first: str, second: str) -> bool:
-        """Whether the collection writes these two stems next to each other."""
+    def pair_frequency(self, first: str, second: str) -> int:
+        """Rows writing these two stems side by side (0 below `COMPOUND_MIN_ROWS`)."""
         key = _pair_key(first, second)
         at = int(np.searchsorted(self.pairs, key))
-        return at < len(self.pairs) and int(self.pairs[at]) == key
+        found = at < len(self.pairs) and int(self.pairs[at]) == key
+        return int(self.pair_rows[at]) if found else 0
 
 
 def _add_batch(
@@ -122,40 +132,47 @@ def _add_batch(
 
 def _frequent_pairs(
     keys: list[npt.NDArray[np.int64]], counts: list[npt.NDArray[np.int64]]
-) -> npt.NDArray[np.int64]:
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
     if not keys:
-        return np.zeros(0, dtype=np.int64)
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     unique, inverse = np.unique(np.concatenate(keys), return_inverse=True)
-    rows = np.bincount(inverse, weights=np.concatenate(counts))
-    return unique[rows >= COMPOUND_MIN_ROWS]
+    rows = np.bincount(inverse, weights=np.concatenate(counts)).astype(np.int64)
+    kept = rows >= COMPOUND_MIN_ROWS
+    return unique[kept], rows[kept]
 
 
 def _content(word: str) -> bool:
     return len(word) >= COMPOUND_MIN_PART and word not in KEYWORD_STOP_WORDS
 
 
+def _common_enough(other: int, written: int) -> bool:
+    """Whether another spelling is a real one: in enough rows, and in at least a share
+    of as many rows as the spelling the query wrote."""
+    return other >= max(COMPOUND_MIN_ROWS, COMPOUND_MIN_SHARE * written)
+
+
 def split_compound(word: str, vocabulary: Vocabulary) -> tuple[str, str] | None:
-    """The two words a query word splits into, written apart in the collection (the
-    split whose rarer part is most frequent), or None."""
+    """The two words a query word splits into where the collection writes them side by
+    side (the split it writes in most rows), or None."""
+    written = vocabulary.frequency(stem(word))
     best: tuple[int, str, str] | None = None
     for cut in range(COMPOUND_MIN_PART, len(word) - COMPOUND_MIN_PART + 1):
         first, second = word[:cut], word[cut:]
         if not (_content(first) and _content(second)):
             continue
-        a, b = stem(first), stem(second)
-        support = min(vocabulary.frequency(a), vocabulary.frequency(b))
-        better = best is None or support > best[0]
-        if better and support >= COMPOUND_MIN_ROWS and vocabulary.has_pair(a, b):
-            best = (support, first, second)
+        apart = vocabulary.pair_frequency(stem(first), stem(second))
+        if _common_enough(apart, written) and (best is None or apart > best[0]):
+            best = (apart, first, second)
     return None if best is None else (best[1], best[2])
 
 
 def join_compound(first: str, second: str, vocabulary: Vocabulary) -> str | None:
-    """Two adjacent query words as one term of the collection, or None."""
+    """Two adjacent query words as the one term the collection also writes, or None."""
     if not (_content(first) and _content(second)):
         return None
     joined = first + second
-    return joined if vocabulary.frequency(stem(joined)) >= COMPOUND_MIN_ROWS else None
+    written = vocabulary.pair_frequency(stem(first), stem(second))
+    return joined if _common_enough(vocabulary.frequency(stem(joined)), written) else None
 
 
 def compound_words(query: str, vocabulary: Vocabulary) -> list[str]:
