@@ -7,7 +7,8 @@ compound matching changes searched again through the real store both ways (BM25 
 Per set and variant: keyword and hybrid (adaptive fusion, constants fitted
 leave-one-set-out as in bench.retrieval) nDCG@10 and Recall@100, the paired on-minus-off
 differences, the issue's target on the variant, and every changed query with the words
-added. Abstracts: the 6,186 PatentsView abstracts indexed once under bench/.cache/data,
+added; the same, with the shipped fusion, on the check set of patent titles
+(`bench.patent_titles`, nothing fitted on it). Abstracts: the 6,186 PatentsView abstracts indexed once under bench/.cache/data,
 and the ranks of the two curve-ball patents for the query the issue names, per mode,
 through the real search path (`search_collection`), compounds off and on.
 
@@ -17,6 +18,7 @@ bench/results/compounds.json.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from bench import candidates
@@ -34,6 +36,7 @@ from bench.fusion_fit import (
 from bench.retrieval import judged, set_figures, target
 from corpusmap.builds.publishing import open_published
 from corpusmap.builds.registry import BuildRegistry
+from corpusmap.config.defaults import ADAPTIVE_PIVOT, ADAPTIVE_SLOPE
 from corpusmap.embedding.embedder import EmbedderPool
 from corpusmap.search.engine import search_collection
 from corpusmap.search.fusion import Fusion
@@ -131,9 +134,16 @@ def beir() -> dict[str, Any]:
         on = _per_query(set_on, fusions_on[set_on.name])
         sets[set_off.name] = _set_row(off, on, len(added))
         changed.update(_changed(set_off, added, off, on))
+    shipped = adaptive(ADAPTIVE_PIVOT, ADAPTIVE_SLOPE)
+    checks = {}
+    for set_off, set_on, added in (variants(judged(n)) for n in candidates.CHECK_SETS):
+        off, on = _per_query(set_off, shipped), _per_query(set_on, shipped)
+        checks[set_off.name] = _set_row(off, on, len(added))
+        changed.update(_changed(set_off, added, off, on))
     return {
         "sets": sets,
         "target": {"off": target(figures_off), "on": target(figures_on)},
+        "check_sets": checks,
         "changed_queries": changed,
     }
 
@@ -154,6 +164,18 @@ def _ranks(titles: list[str]) -> list[int | None]:
     return [titles.index(t) + 1 if t in titles else None for t in CURVEBALL_TITLES]
 
 
+def _vocabulary_cost(store: Any, name: str) -> dict[str, Any]:
+    """What counting a collection's vocabulary takes (once per build, on first search)."""
+    start = time.perf_counter()
+    vocabulary = store._count_vocabulary(name)
+    return {
+        "rows": vocabulary.rows,
+        "terms": len(vocabulary.frequencies),
+        "pairs_kept": len(vocabulary.pairs),
+        "seconds": round(time.perf_counter() - start, 1),
+    }
+
+
 def abstracts() -> dict[str, Any]:
     """Ranks (1-based, None past 100) of the curve-ball patents per mode, off and on."""
     _abstracts_index()
@@ -167,12 +189,10 @@ def abstracts() -> dict[str, Any]:
                 hits = search_collection(
                     store, pool, physical, CURVEBALL_QUERY, top_k=100, mode=mode, fusion=Fusion()
                 )
-                titles = [h.title for h in hits]
-                ranks[mode] = [
-                    titles.index(t) + 1 if t in titles else None for t in CURVEBALL_TITLES
-                ]
+                ranks[mode] = _ranks([h.title for h in hits])
             if flag:
                 result["added"] = compound_words(CURVEBALL_QUERY, store.vocabulary(physical))
+                result["vocabulary"] = _vocabulary_cost(store, physical)
         result["on" if flag else "off"] = ranks
     return result
 
