@@ -72,7 +72,7 @@ def _pair_key(first: str, second: str) -> int:
 
 def _row_pairs(text: str) -> set[int]:
     """The stem pairs a text writes side by side: apart by spaces or a hyphen only."""
-    pairs = set()
+    pairs: set[int] = set()
     for phrase in _PHRASE_BREAK.split(text):
         stems = analysed(phrase)
         pairs.update(_pair_key(a, b) for a, b in itertools.pairwise(stems) if a and b)
