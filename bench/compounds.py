@@ -8,9 +8,10 @@ Per set and variant: keyword and hybrid (adaptive fusion, constants fitted
 leave-one-set-out as in bench.retrieval) nDCG@10 and Recall@100, the paired on-minus-off
 differences, the issue's target on the variant, and every changed query with the words
 added; the same, with the shipped fusion, on the check set of patent titles
-(`bench.patent_titles`, nothing fitted on it). Abstracts: the 6,186 PatentsView abstracts indexed once under bench/.cache/data,
-and the ranks of the two curve-ball patents for the query the issue names, per mode,
-through the real search path (`search_collection`), compounds off and on.
+(`bench.patent_titles`, nothing fitted on it). Abstracts: the 6,186 PatentsView
+abstracts indexed once under bench/.cache/data, and the ranks of the two curve-ball
+patents for the query the issue names, per mode, through the real search path
+(`search_collection`), compounds off and on.
 
 Run: `.venv/bin/python -m bench.compounds` (after `bench.candidates`); writes
 bench/results/compounds.json.
