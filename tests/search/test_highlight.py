@@ -47,7 +47,7 @@ def test_highlighting_is_safe_from_many_threads():
     IndexError under concurrent use (a 500); each thread has its own."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from corpusmap.search import highlight as module
+    from corpusmap.store import vocabulary as module
 
     words = [f"{w}{n}ing" for n in range(400) for w in ("connect", "relat", "generaliz")]
     expected = [module._stemmer().stemWord(w) for w in words]

@@ -45,6 +45,7 @@ def open_store_at(settings: Settings, uri: str) -> MilvusStore:
         settings.milvus_token.get_secret_value(),
         insert_batch_size=settings.insert_batch_size,
         index=index_spec(settings),
+        keyword_compounds=settings.keyword_compounds,
     )
 
 

@@ -95,6 +95,18 @@ KEYWORD_STOP_WORDS: Final = frozenset(
     "a an and are as at be but by for if in into is it no not of on or such that the "  # noqa: SIM905
     "their then there these they this to was will with".split()
 )
+#: Compound matching on the keyword side (`corpusmap.store.vocabulary`): a query word
+#: splits into two words the collection writes apart ("curveballs": "curve ball"), two
+#: adjacent query words join into one term of it ("base plate": "baseplate"). Measured
+#: on the shared BEIR sets and the patent abstracts: bench/results/compounds.json.
+KEYWORD_COMPOUNDS: Final = True
+#: Fewest characters of each part of a split or joined compound.
+COMPOUND_MIN_PART: Final = 3
+#: Fewest passage rows that must write the other spelling (the parts side by side, or
+#: the joined term), and the least share of the rows writing the query's spelling it must
+#: reach: a spelling the collection rarely uses beside a common one adds noise, not matches.
+COMPOUND_MIN_ROWS: Final = 2
+COMPOUND_MIN_SHARE: Final = 0.25
 DEFAULT_MODEL: Final = "minilm"
 DEFAULT_BACKEND: Final = Backend.TORCH
 #: Embedding batch sizes when none is set: the fastest measured on each (bench.encoding).

@@ -23,6 +23,7 @@ from corpusmap.config.defaults import (
     INSERT_BATCH_SIZE,
     IVF_NLIST,
     IVF_NPROBE,
+    KEYWORD_COMPOUNDS,
     MAX_OUTLIER_SHARE,
     MAX_TEXT_CHARS,
     SERVER_SCHEMES,
@@ -134,6 +135,13 @@ class Settings(BaseSettings):
         ge=0.0,
         le=1.0,
         description="Weight of dense scores in convex fusion.",
+    )
+    keyword_compounds: bool = Field(
+        default=KEYWORD_COMPOUNDS,
+        description="Match compounds on the keyword side: a query word the collection "
+        "writes as two words ('curveballs': 'curve ball') adds them, two query words it "
+        "writes as one ('base plate': 'baseplate') add that; learnt from the collection's "
+        "own vocabulary (docs/retrieval.md).",
     )
     seed: int = Field(default=DEFAULT_SEED, description="Seed for topic fitting.")
     chunk_size: int = Field(

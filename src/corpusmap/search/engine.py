@@ -192,7 +192,9 @@ def search_collection(
     )[offset:]
     labels = topic_labels(store, collection)
     kind = SCORE_KINDS[SearchMode(mode)]
-    return [to_hit(h.fields, h.score, labels, kind, query) for h in hits]
+    # Snippets mark what BM25 matched: a compound's other spelling too ("curve ball").
+    marked = query if mode == SearchMode.DENSE else store.keyword_query(collection, query) or ""
+    return [to_hit(h.fields, h.score, labels, kind, marked) for h in hits]
 
 
 def similar_documents(

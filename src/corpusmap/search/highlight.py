@@ -8,21 +8,17 @@ passage that holds the most marked words, cut at word boundaries.
 
 from __future__ import annotations
 
-import functools
-import re
-import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-import snowballstemmer
-
 from corpusmap.config.defaults import KEYWORD_STOP_WORDS
+from corpusmap.store.vocabulary import WORD, stem
 
 #: Characters of a snippet.
 SNIPPET_CHARS = 300
 #: Lucene's English stop words, as Milvus' `english` analyzer drops them.
 STOP_WORDS = KEYWORD_STOP_WORDS
-_WORD = re.compile(r"\w+", re.UNICODE)
+_WORD = WORD
 
 
 @dataclass(frozen=True)
@@ -31,23 +27,6 @@ class Segment:
 
     text: str
     marked: bool = False
-
-
-_LOCAL = threading.local()
-
-
-def _stemmer() -> snowballstemmer.Stemmer:
-    """This thread's stemmer: a Snowball stemmer keeps state while it works, so the
-    API's worker threads must not share one."""
-    if not hasattr(_LOCAL, "stemmer"):
-        _LOCAL.stemmer = snowballstemmer.stemmer("english")
-    return _LOCAL.stemmer
-
-
-@functools.lru_cache(maxsize=65_536)
-def stem(word: str) -> str:
-    """The analyzer's form of one word: lowercased and stemmed."""
-    return str(_stemmer().stemWord(word.lower()))
 
 
 def query_terms(query: str) -> frozenset[str]:

@@ -61,5 +61,7 @@ def ranked_search(
         )
         for half in (SearchMode.DENSE, SearchMode.KEYWORD)
     )
-    fused = (fusion or Fusion()).fuse(dense, keyword, top_k, query=text)
+    # Adaptive fusion counts the terms BM25 searched: compounds' other spellings too.
+    searched = store.keyword_query(collection, text)
+    fused = (fusion or Fusion()).fuse(dense, keyword, top_k, query=searched)
     return store.passage_hits(collection, fused, fields)

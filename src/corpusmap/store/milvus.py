@@ -23,7 +23,7 @@ import numpy.typing as npt
 from pymilvus import MilvusClient, MilvusException
 
 from corpusmap.config import SearchMode
-from corpusmap.config.defaults import LITE_CONNECT_TIMEOUT_S
+from corpusmap.config.defaults import KEYWORD_COMPOUNDS, LITE_CONNECT_TIMEOUT_S
 from corpusmap.documents import Document, Hit
 from corpusmap.embedding.batching import unit_mean
 from corpusmap.errors import CollectionNotFoundError, StoreError
@@ -43,6 +43,7 @@ from corpusmap.store.schema import (
     vector_index,
 )
 from corpusmap.store.vector_index import IndexSpec, effective_index
+from corpusmap.store.vocabulary import Vocabulary, expand_query
 
 log = logging.getLogger(__name__)
 quiet_milvus_libraries()
@@ -79,11 +80,15 @@ class MilvusStore:
         *,
         insert_batch_size: int = 1000,
         index: IndexSpec | None = None,
+        keyword_compounds: bool = KEYWORD_COMPOUNDS,
     ):
         self.uri = uri
         self.insert_batch_size = insert_batch_size
         #: The vector index of collections this store creates (Lite builds FLAT only).
         self.index = effective_index(index, lite=is_lite_uri(uri))
+        #: Keyword searches match compounds (`corpusmap.store.vocabulary`).
+        self.keyword_compounds = keyword_compounds
+        self._vocabularies: dict[tuple[str, object], Vocabulary] = {}  # servers'
         self._lite_path = str(Path(uri).expanduser().resolve()) if is_lite_uri(uri) else None
         self._cache: StoreCache | None = None  # Lite only
         if self._lite_path:
@@ -291,8 +296,9 @@ class MilvusStore:
         if mode not in _ANNS:
             raise ValueError(f"unknown search mode {mode!r}; the store runs dense or keyword")
         field, metric = _ANNS[mode]
+        text = self.keyword_query(name, query[1]) if mode == "keyword" else query[1]
         request: dict[str, Any] = {
-            "data": [_need(query[0]).tolist() if mode == "dense" else _need(query[1])],
+            "data": [_need(query[0]).tolist() if mode == "dense" else _need(text)],
             "anns_field": field,
             "filter": expression,
             "search_params": {"metric_type": metric, "params": self._search_params(name, mode)},
@@ -306,6 +312,28 @@ class MilvusStore:
         """The dense search parameters of the index the collection was built with."""
         index = self.meta(name).index
         return dict(index.search) if mode == "dense" and index is not None else {}
+
+    def keyword_query(self, name: str, text: str | None) -> str | None:
+        """The text a keyword search sends to BM25: with `keyword_compounds`, the query
+        with its compounds' other spellings in this collection added."""
+        if not (self.keyword_compounds and text):
+            return text
+        return expand_query(text, self.vocabulary(name))
+
+    def vocabulary(self, name: str) -> Vocabulary:
+        """The keyword side's vocabulary of a collection, counted over its passages on
+        first use; kept on Lite until a write, on a server per collection behind `name`
+        (an alias moved to another build counts again)."""
+        if self._cache is not None:
+            return self.cached(("vocabulary", name), lambda: self._count_vocabulary(name))
+        key = (name, self.client.describe_collection(name).get("collection_id"))
+        if key not in self._vocabularies:
+            self._vocabularies[key] = self._count_vocabulary(name)
+        return self._vocabularies[key]
+
+    def _count_vocabulary(self, name: str) -> Vocabulary:
+        batches = self.iter_rows(name, ["text"])
+        return Vocabulary.count(str(row["text"]) for batch in batches for row in batch)
 
     def iter_rows(
         self, name: str, fields: Sequence[str], *, batch_size: int = 1000, expression: str = ""
