@@ -3,7 +3,7 @@ over time, emerging topics, the topic hierarchy and assigning a text to a topic.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Path, Query
 
@@ -33,11 +33,12 @@ from api.schemas import (
 from corpusmap.builds.changes import build_changes
 from corpusmap.search.engine import to_hit, topic_labels
 from corpusmap.store.topic_store import TopicStore, TopicSummary
-from corpusmap.topics.breakdowns import topic_words_over_time_of, topics_by_class_of
+from corpusmap.topics.breakdowns import ClassField, topic_words_over_time_of, topics_by_class_of
 from corpusmap.topics.class_time import topics_by_class_over_time_of
 from corpusmap.topics.emerging import EMERGING_ALPHA, emerging_topics
 from corpusmap.topics.views import (
     ASSIGN_MIN_SIMILARITY,
+    Interval,
     assigned_topic,
     topic_hierarchy_of,
     topics_over_time_of,
@@ -46,6 +47,13 @@ from corpusmap.topics.views import (
 router = APIRouter(tags=["topics"], responses=NOT_FOUND)  # every route names a collection
 
 TopicId = Annotated[int, Path(ge=-1, le=MAX_TOPIC_ID, description="Topic id; -1: outliers.")]
+#: Time bins of the views over time (the core's `Interval`).
+IntervalQuery = Annotated[Interval, Query(description="Bin size.")]
+#: The class field of the views per class (the core's `ClassField`).
+ClassFieldQuery = Annotated[
+    ClassField | None,
+    Query(description="Class field; default: CPC sections, else CPC, else labels."),
+]
 #: Milvus serves at most 16,384 rows of offset + limit.
 MAX_OFFSET = 16_384 - 100
 
@@ -103,7 +111,7 @@ def _near_topics(
 def topics_over_time(
     name: str,
     store: StoreDep,
-    interval: Annotated[Literal["year", "month"], Query(description="Bin size.")] = "year",
+    interval: IntervalQuery = "year",
 ) -> TopicsOverTime:
     """Documents per topic per year or month; undated documents are counted apart."""
     view, summaries = topics_over_time_of(store, name, interval)
@@ -122,7 +130,7 @@ def topics_over_time(
 def topics_emerging(
     name: str,
     store: StoreDep,
-    interval: Annotated[Literal["year", "month"], Query(description="Bin size.")] = "year",
+    interval: IntervalQuery = "year",
     window: Annotated[
         int | None,
         Query(ge=1, le=100, description="Recent bins (default: a tenth of the bins, >= 1)."),
@@ -149,10 +157,7 @@ def topics_hierarchy(name: str, store: StoreDep) -> dict[str, Any]:
 def topics_by_class(
     name: str,
     store: StoreDep,
-    field: Annotated[
-        Literal["cpc_sections", "cpc", "labels"] | None,
-        Query(description="Class field; default: CPC sections, else CPC, else labels."),
-    ] = None,
+    field: ClassFieldQuery = None,
 ) -> TopicsByClass:
     """Documents per topic per class (CPC section or subclass, or label)."""
     view, summaries = topics_by_class_of(store, name, field)
@@ -171,11 +176,8 @@ def topics_by_class(
 def topics_by_class_over_time(
     name: str,
     store: StoreDep,
-    field: Annotated[
-        Literal["cpc_sections", "cpc", "labels"] | None,
-        Query(description="Class field; default: CPC sections, else CPC, else labels."),
-    ] = None,
-    interval: Annotated[Literal["year", "month"], Query(description="Bin size.")] = "year",
+    field: ClassFieldQuery = None,
+    interval: IntervalQuery = "year",
 ) -> TopicsByClassOverTime:
     """Documents per topic x class x time bin: a series per (topic, class) pair that
     has documents, aligned with `bins`; a document with several classes counts in
@@ -269,7 +271,7 @@ def topic_words_over_time(
     name: str,
     topic_id: TopicId,
     store: StoreDep,
-    interval: Annotated[Literal["year", "month"], Query(description="Bin size.")] = "year",
+    interval: IntervalQuery = "year",
     top_n: Annotated[int, Query(ge=1, le=30, description="Words per bin.")] = 8,
 ) -> TopicWordsOverTime:
     """A topic's top words in each time bin, from that bin's documents alone (no words
