@@ -13,7 +13,7 @@ from corpusmap.config import Settings
 from corpusmap.errors import ConfigError
 from corpusmap.store.milvus import MilvusStore, group_passages
 from corpusmap.store.topic_store import TopicStore, TopicSummary
-from corpusmap.topics.metrics import evaluate_topics, label_coherence, main_cpc_section
+from corpusmap.topics.metrics import evaluate_topics, main_cpc_section
 from corpusmap.topics.words import stop_words
 
 #: Label fields a topic assignment can be compared with, and what each means.
@@ -102,9 +102,11 @@ def evaluate(
         check_label_field(label_field)
     terms = {t.topic_id: [w for w, _ in t.keywords] for t in topics}
     labels = document_labels(docs, label_field) if label_field else None
-    metrics = evaluate_topics(docs.topics, terms, docs.texts, labels=labels, stop=stop_words())
     named = {t.topic_id: t.label for t in topics}
-    metrics["label_coherence"] = _rounded(label_coherence(named, docs.texts))
+    metrics = evaluate_topics(
+        docs.topics, terms, docs.texts, labels=labels, stop=stop_words(), topic_labels=named
+    )
+    metrics["label_coherence"] = _rounded(metrics["label_coherence"])
     return {"collection": collection, "label_field": label_field, **_rounded(metrics)}
 
 

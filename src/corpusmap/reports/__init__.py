@@ -11,14 +11,13 @@ from corpusmap.reports.pages import (
     render_topic_page,
     write_report_folder,
 )
-from corpusmap.reports.render import build_topic_report, render_report
+from corpusmap.reports.render import render_report
 from corpusmap.reports.saved import load_report_data, save_report_data
 from corpusmap.reports.topic_documents import render_topic_documents_page
 
 __all__ = [
     "ReportData",
     "ReportLinks",
-    "build_topic_report",
     "collect_report_data",
     "load_report_data",
     "render_overview_page",

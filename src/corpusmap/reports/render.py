@@ -20,10 +20,9 @@ from markupsafe import Markup
 
 from corpusmap.reports import charts
 from corpusmap.reports.class_time_chart import class_time_chart
-from corpusmap.reports.data import ReportData, collect_report_data
+from corpusmap.reports.data import ReportData
 from corpusmap.reports.tables import TopicHref, section_href, summary, topic_view
 from corpusmap.reports.templating import NavLink, render, script, stylesheet
-from corpusmap.store.milvus import MilvusStore
 from corpusmap.store.topic_store import OUTLIER_TOPIC, TopicSummary
 from corpusmap.topics.breakdowns import CLASS_FIELD_NAMES
 from corpusmap.topics.document_map import MAX_POINTS
@@ -113,11 +112,3 @@ def render_topic_report(
     """The report of topics alone (no trends, classes or hierarchy)."""
     data = ReportData(collection, list(topics), {k: dict(v) for k, v in documents.items()})
     return render_report(data, document_url=document_url)
-
-
-def build_topic_report(
-    store: MilvusStore, collection: str, *, document_url: str = "documents/{id}"
-) -> str:
-    """Render the one-page report of a stored collection: topics, representative documents from
-    Milvus, and every view of them (see `report_data.collect_report_data`)."""
-    return render_report(collect_report_data(store, collection), document_url=document_url)

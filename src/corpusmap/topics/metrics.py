@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 OUTLIER = -1
@@ -41,9 +42,28 @@ def topic_diversity(topics: Sequence[Sequence[str]], top_n: int = TOP_N) -> floa
     return len(set(terms)) / len(terms) if terms else 0.0
 
 
+@dataclass(frozen=True)
+class TokenizedTexts:
+    """Texts tokenized as `tokenize` does, with their gensim dictionary: made once when
+    several sets of terms are scored over the same texts."""
+
+    tokens: list[list[str]]
+    dictionary: Any
+
+
+def tokenized_texts(texts: Iterable[str] | TokenizedTexts) -> TokenizedTexts:
+    """`texts` tokenized, with their dictionary (already tokenized ones as they are)."""
+    if isinstance(texts, TokenizedTexts):
+        return texts
+    from gensim.corpora import Dictionary
+
+    tokens = [tokenize(t) for t in texts]
+    return TokenizedTexts(tokens, Dictionary(tokens))
+
+
 def npmi_coherence(
     topics: Sequence[Sequence[str]],
-    texts: Iterable[str],
+    texts: Iterable[str] | TokenizedTexts,
     *,
     top_n: int = TOP_N,
     window_size: int | None = None,
@@ -59,25 +79,24 @@ def npmi_coherence(
 
 def npmi_per_topic(
     topics: Sequence[Sequence[str]],
-    texts: Iterable[str],
+    texts: Iterable[str] | TokenizedTexts,
     *,
     top_n: int = TOP_N,
     window_size: int | None = None,
 ) -> list[float | None]:
     """NPMI of each topic over `texts` (gensim c_npmi), aligned with `topics`; None for a
     topic with fewer than two words in the corpus."""
-    from gensim.corpora import Dictionary
     from gensim.models.coherencemodel import CoherenceModel
 
-    tokenized = [tokenize(t) for t in texts]
-    dictionary = Dictionary(tokenized)
+    corpus = tokenized_texts(texts)
+    dictionary = corpus.dictionary
     known = [[w for w in topic_tokens(t, top_n) if w in dictionary.token2id] for t in topics]
     scored = [words for words in known if len(words) >= 2]
     if not scored:
         return [None] * len(topics)
     model = CoherenceModel(
         topics=scored,
-        texts=tokenized,
+        texts=corpus.tokens,
         dictionary=dictionary,
         coherence="c_npmi",
         topn=top_n,
@@ -89,7 +108,7 @@ def npmi_per_topic(
 
 
 def label_coherence(
-    labels: Mapping[int, str], texts: Sequence[str], *, shown: int = 3
+    labels: Mapping[int, str], texts: Iterable[str] | TokenizedTexts, *, shown: int = 3
 ) -> dict[str, Any]:
     """NPMI of each topic's label terms ('a, b, c': their words) over `texts`: the mean,
     the minimum and the `shown` least coherent labels (a label of one word, or of words
@@ -161,18 +180,23 @@ def evaluate_topics(
     *,
     labels: Sequence[str | None] | None = None,
     stop: Iterable[str] = (),
+    topic_labels: Mapping[int, str] | None = None,
 ) -> dict[str, Any]:
-    """Every metric for one topic assignment (`topic_terms`: terms per topic, best first)."""
+    """Every metric for one topic assignment (`topic_terms`: terms per topic, best first;
+    with `topic_labels`, also their `label_coherence`, over the same tokenized texts)."""
     terms = [list(topic_terms[t]) for t in sorted(topic_terms) if t != OUTLIER]
+    corpus = tokenized_texts(texts)
     result: dict[str, Any] = {
         "documents": len(assignments),
         "topics": topic_count(assignments),
         "outlier_share": outlier_share(assignments),
         "diversity": topic_diversity(terms),
-        "npmi": npmi_coherence(terms, texts),
+        "npmi": npmi_coherence(terms, corpus),
         "stop_words_in_top_terms": stop_words_in(terms, stop),
         "largest_topic_share": largest_topic_share(assignments),
     }
     if labels is not None:
         result.update(label_agreement(assignments, labels))
+    if topic_labels is not None:
+        result["label_coherence"] = label_coherence(topic_labels, corpus)
     return result
