@@ -16,10 +16,11 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from pymilvus import MilvusException
 
+from api.ui.routes import APP_PAGES, error_page
 from corpusmap.errors import (
     BuildError,
     ConfigError,
@@ -73,12 +74,15 @@ def _status_for(exc: CorpusmapError) -> int:
     return 500
 
 
-async def corpusmap_error(request: Request, exc: Exception) -> JSONResponse:
-    """A corpusmap error as JSON with the status its kind implies."""
+async def corpusmap_error(request: Request, exc: Exception) -> Response:
+    """A corpusmap error as JSON with the status its kind implies (on the app's pages,
+    as a page: a person reads it in a browser)."""
     assert isinstance(exc, CorpusmapError)
     status = _status_for(exc)
     if status >= 500:
         log.error("%s %s failed: %s", request.method, request.url.path, exc)
+    if request.url.path.startswith(APP_PAGES):
+        return error_page(request, status, str(exc))
     detail: Any = str(exc)
     if status == 422:  # documented as validation errors are: a list naming the request
         detail = [{"loc": ["request"], "msg": str(exc), "type": "invalid_query"}]

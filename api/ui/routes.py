@@ -43,6 +43,17 @@ def _page(request: Request, name: str, status: int = 200, **context: Any) -> HTM
     return templates().TemplateResponse(request, name, {"links": links, **context}, status)
 
 
+#: Where the app's pages are: errors there are answered as pages, not JSON.
+APP_PAGES = "/ui/"
+_TITLES = {404: "Not found", 409: "Not ready", 422: "Not understood", 503: "Unavailable"}
+
+
+def error_page(request: Request, status: int, message: str) -> HTMLResponse:
+    """An app page's error (what the API answers as JSON), as a page with that status."""
+    title = _TITLES.get(status, "Something went wrong")
+    return _page(request, "error.html", status, title=title, message=message)
+
+
 def _emerging(stores: StoresDep, name: str) -> list[EmergingTopic]:
     """The collection's three most emerging topics, from the report data its build
     saved (nothing when it has none: the landing page computes no report)."""

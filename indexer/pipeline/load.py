@@ -250,7 +250,7 @@ def fit_and_store_topics(
     )
     log.info(
         "topics for %s: %d topics, %.1f%% outliers (%.1f%% before reassignment), "
-        "%d documents updated, model in %s",
+        "%d passage rows given their topic, model in %s",
         collection,
         fit.topic_count,
         100 * fit.outlier_share,

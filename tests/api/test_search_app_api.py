@@ -100,3 +100,14 @@ def test_the_landing_page_names_the_emerging_topics(client: TestClient):
         t["topic"] for t in rising
     ]
     assert ("class='emerging'" in page) == bool(rising)
+
+
+def test_an_app_page_that_cannot_be_shown_is_a_page_with_the_status(client: TestClient):
+    missing = client.get("/ui/collections/claims/documents/<b>nope</b>")
+    assert missing.status_code == 404 and missing.headers["content-type"].startswith("text/html")
+    assert "<h1>Not found</h1>" in missing.text and "&lt;b&gt;nope&lt;/b&gt;" in missing.text
+    assert "<b>nope</b>" not in missing.text  # the id is escaped
+    no_collection = client.get("/ui/collections/nope/search", params={"q": "golf"})
+    assert no_collection.status_code == 404 and "<h1>Not found</h1>" in no_collection.text
+    api = client.get("/collections/claims/documents/nope")  # the JSON API stays JSON
+    assert api.status_code == 404 and api.json()["error"] == "DocumentNotFoundError"
