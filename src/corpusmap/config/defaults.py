@@ -107,6 +107,11 @@ COMPOUND_MIN_PART: Final = 3
 #: reach: a spelling the collection rarely uses beside a common one adds noise, not matches.
 COMPOUND_MIN_ROWS: Final = 2
 COMPOUND_MIN_SHARE: Final = 0.25
+#: Milvus' BM25 parameters (its defaults, which corpusmap's index keeps). A split
+#: compound's parts written side by side count as one more BM25 term with them
+#: (`corpusmap.store.phrases`).
+BM25_K1: Final = 1.2
+BM25_B: Final = 0.75
 DEFAULT_MODEL: Final = "minilm"
 DEFAULT_BACKEND: Final = Backend.TORCH
 #: Embedding batch sizes when none is set: the fastest measured on each (bench.encoding).

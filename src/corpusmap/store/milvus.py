@@ -23,7 +23,7 @@ import numpy.typing as npt
 from pymilvus import MilvusClient, MilvusException
 
 from corpusmap.config import SearchMode
-from corpusmap.config.defaults import KEYWORD_COMPOUNDS, LITE_CONNECT_TIMEOUT_S
+from corpusmap.config.defaults import FUSION_DEPTH, KEYWORD_COMPOUNDS, LITE_CONNECT_TIMEOUT_S
 from corpusmap.documents import Document, Hit
 from corpusmap.embedding.batching import unit_mean
 from corpusmap.errors import CollectionNotFoundError, StoreError
@@ -31,6 +31,7 @@ from corpusmap.store import lite_files
 from corpusmap.store.cache import StoreCache, WatchedClient
 from corpusmap.store.filters import doc_ids_filter, quotable
 from corpusmap.store.passages import passage_rows, search_documents
+from corpusmap.store.phrases import CompoundPhrase, compound_phrases, phrase_rescored
 from corpusmap.store.quiet import LITE_GRPC_OPTIONS, quiet_milvus_libraries
 from corpusmap.store.schema import (
     DOCUMENT_FIELDS,
@@ -297,6 +298,10 @@ class MilvusStore:
             raise ValueError(f"unknown search mode {mode!r}; the store runs dense or keyword")
         field, metric = _ANNS[mode]
         text = self.keyword_query(name, query[1]) if mode == "keyword" else query[1]
+        phrases = self._phrases(name, query[1]) if mode == "keyword" else []
+        depth = max(top_k, FUSION_DEPTH) if phrases else top_k  # phrases rescore this deep
+        if phrases:  # from each passage's text
+            fields = list(dict.fromkeys([*fields, "text"]))
         request: dict[str, Any] = {
             "data": [_need(query[0]).tolist() if mode == "dense" else _need(text)],
             "anns_field": field,
@@ -305,8 +310,15 @@ class MilvusStore:
             "output_fields": fields,
         }
         one_row_each = self._cache is not None and not self.has_passages(name)  # known on Lite
-        best = search_documents(self.client, name, request, top_k, one_row_each=one_row_each)
-        return [Hit(float(h["distance"]), _as_document(dict(h["entity"]))) for h in best]
+        best = search_documents(self.client, name, request, depth, one_row_each=one_row_each)
+        hits = [Hit(float(h["distance"]), _as_document(dict(h["entity"]))) for h in best]
+        return phrase_rescored(hits, phrases, self.vocabulary(name))[:top_k] if phrases else hits
+
+    def _phrases(self, name: str, text: str | None) -> list[CompoundPhrase]:
+        """The split compounds of a keyword query, scored as phrases (none without compounds)."""
+        if not (self.keyword_compounds and text):
+            return []
+        return compound_phrases(text, self.vocabulary(name))
 
     def _search_params(self, name: str, mode: str) -> dict[str, int]:
         """The dense search parameters of the index the collection was built with."""

@@ -24,7 +24,7 @@ import functools
 import itertools
 import re
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -70,13 +70,16 @@ def _pair_key(first: str, second: str) -> int:
     return hash((first, second))
 
 
-def _row_pairs(text: str) -> set[int]:
-    """The stem pairs a text writes side by side: apart by spaces or a hyphen only."""
-    pairs: set[int] = set()
+def side_by_side(text: str) -> Iterator[tuple[str, str]]:
+    """Each pair of stems a text writes side by side (apart by spaces or a hyphen only),
+    in order, repeats included."""
     for phrase in _PHRASE_BREAK.split(text):
-        stems = analysed(phrase)
-        pairs.update(_pair_key(a, b) for a, b in itertools.pairwise(stems) if a and b)
-    return pairs
+        yield from ((a, b) for a, b in itertools.pairwise(analysed(phrase)) if a and b)
+
+
+def _row_pairs(text: str) -> set[int]:
+    """The stem pairs a text writes side by side, as keys."""
+    return {_pair_key(a, b) for a, b in side_by_side(text)}
 
 
 @dataclass(frozen=True)
@@ -89,6 +92,8 @@ class Vocabulary:
     frequencies: dict[str, int]
     pairs: npt.NDArray[np.int64]
     pair_rows: npt.NDArray[np.int64]
+    #: Terms the analyzer keeps, over all rows (BM25's lengths: see `average_length`).
+    terms: int = 0
 
     @classmethod
     def count(cls, texts: Iterable[str]) -> Vocabulary:
@@ -97,16 +102,23 @@ class Vocabulary:
         keys: list[npt.NDArray[np.int64]] = []
         counts: list[npt.NDArray[np.int64]] = []
         batch: list[int] = []
-        rows = 0
+        rows = terms = 0
         for text in texts:
             rows += 1
-            for term in {s for s in analysed(text) if s}:
+            stems = [s for s in analysed(text) if s]
+            terms += len(stems)
+            for term in set(stems):
                 frequencies[term] = frequencies.get(term, 0) + 1
             batch.extend(_row_pairs(text))
             if rows % _BATCH_ROWS == 0:
                 _add_batch(batch, keys, counts)
         _add_batch(batch, keys, counts)
-        return cls(rows, frequencies, *_frequent_pairs(keys, counts))
+        return cls(rows, frequencies, *_frequent_pairs(keys, counts), terms=terms)
+
+    @property
+    def average_length(self) -> float:
+        """Mean terms per row (at least 1), as BM25 normalises a row's length by."""
+        return max(1.0, self.terms / self.rows) if self.rows else 1.0
 
     def frequency(self, term: str) -> int:
         """Rows holding a stem."""
