@@ -127,11 +127,20 @@ def _echo(value: Any) -> Any:
     return _ECHO.repr(value)
 
 
-async def validation_error(request: Request, exc: Exception) -> JSONResponse:
+def _readable(error: dict[str, Any]) -> str:
+    """One validation error as a person reads it: "page: Input should be ..."."""
+    where = ".".join(str(part) for part in error.get("loc", ())[1:]) or "request"
+    return f"{where}: {error.get('msg', 'invalid')}"
+
+
+async def validation_error(request: Request, exc: Exception) -> Response:
     """422 for a request that fails validation, as FastAPI's own handler answers, except
     that every error is JSON-safe: FastAPI's echoed an input of NaN, Infinity or a lone
-    surrogate as is, and rendering that 422 failed as a 500."""
+    surrogate as is, and rendering that 422 failed as a 500. On the app's pages, a page
+    naming each parameter refused and why."""
     assert isinstance(exc, RequestValidationError)
+    if request.url.path.startswith(APP_PAGES):
+        return error_page(request, 422, "; ".join(_readable(e) for e in exc.errors()))
     errors = [{**e, "input": _echo(e["input"])} if "input" in e else e for e in exc.errors()]
     return JSONResponse({"detail": _json_safe(jsonable_encoder(errors))}, status_code=422)
 

@@ -7,7 +7,10 @@ Client threads POST the 100 real BEIR queries to `/collections/{name}/search`
 (top 10) with 1 and 8 concurrent clients, in dense mode (the fair comparison
 with exact search) and in the default hybrid mode. The anchor, measured in the
 same run before and after the API runs (their mean): query encoding with the
-same model plus an exact numpy top-10 over the same vectors. recall@10 compares
+same model plus an exact numpy top-10 over the same vectors, with the queries encoded
+by sentence-transformers on torch (the plain anchor) and by the project's ONNX Runtime
+fp32 encoder (the fair limit: the fastest encoder of the same vectors, then exact
+search, with nothing between them). recall@10 compares
 the API's dense hits with that exact top-10. `engines` compares Milvus Lite's
 index types on the same build (bench.engines), at the largest size only.
 
@@ -157,23 +160,48 @@ def _ratio(p50: float, baseline: float) -> float:
 
 
 def measure_size(
-    settings: Settings, embedder: Embedder, n: int, port: int, *, engines: bool = True
-) -> dict[str, Any]:
-    """Every figure of one corpus size (`engines`: also FLAT versus IVF_FLAT)."""
+    settings: Settings, embedders: tuple[Embedder, Embedder], n: int, port: int, *,
+    engines: bool = True,
+) -> dict[str, Any]:  # fmt: skip
+    """Every figure of one corpus size (`engines`: also FLAT versus IVF_FLAT); `embedders`:
+    the plain anchor's (torch) and the limit's (ONNX fp32)."""
+    embedder, onnx = embedders
     corpus = make_corpus(settings, embedder, n)
     build = {**_ensure_published(settings, embedder, corpus), "passage_rows": len(corpus.vectors)}
     name = collection_name(n)
     queries = load_queries()
-    before = measure_baseline(embedder, corpus, queries)
+    before = [measure_baseline(e, corpus, queries) for e in embedders]
     load_before = os.getloadavg()
     with served(settings.data_dir, port) as base:
         api = measure_api(base, name, queries)
         api["serving_rss_mb"] = round(serving_rss_mb(), 1)
-    after = measure_baseline(embedder, corpus, queries)
-    baseline = (before.p50() + after.p50()) / 2
+    after = [measure_baseline(e, corpus, queries) for e in embedders]
+    baselines = [(b.p50() + a.p50()) / 2 for b, a in zip(before, after, strict=True)]
     vectors = np.stack([embedder.embed_query(q) for q in queries])
-    compared = compare_engines(settings, name, vectors, before.exact_ids) if engines else {}
-    return _figures(n, api, baseline, before, after, compared, build, settings, load_before)
+    compared = compare_engines(settings, name, vectors, before[0].exact_ids) if engines else {}
+    figures = _figures(n, api, baselines[0], before[0], after[0], compared, build, settings,
+                       load_before)  # fmt: skip
+    figures["onnx_limit"] = _limit(api, baselines[1], before[1], after[1])
+    figures["onnx_limit"]["vectors_min_cosine"] = _min_cosine(queries, embedder, onnx)
+    return figures
+
+
+def _limit(api: dict[str, Any], p50: float, before: Baseline, after: Baseline) -> dict[str, Any]:
+    """The API's p50s against the fair limit: ONNX fp32 encode + exact numpy top-10."""
+    return {
+        "p50_ms": round(p50, 2),
+        "dense_ratio_p50": _ratio(api["dense"]["1"]["p50_ms"], p50),
+        "hybrid_ratio_p50": _ratio(api["hybrid"]["1"]["p50_ms"], p50),
+        "before": before.summary(),
+        "after": after.summary(),
+    }
+
+
+def _min_cosine(queries: list[str], torch: Embedder, onnx: Embedder) -> float:
+    """Least cosine between the two encoders' vectors of the same queries."""
+    first = np.stack([torch.embed_query(q) for q in queries])
+    second = np.stack([onnx.embed_query(q) for q in queries])
+    return round(float(np.min(np.sum(first * second, axis=1))), 6)
 
 
 def _figures(n: int, api: dict[str, Any], baseline: float, before: Baseline, after: Baseline,
@@ -215,18 +243,21 @@ def main() -> None:
             milvus_uri="",
             model="minilm",
         )
-        embedder = Embedder("minilm")
+        embedders = (Embedder("minilm"), Embedder("minilm", query_backend="onnx"))
         sizes = list(iter_sizes(args.sizes))
         for n in sizes:
             # The engines differ only at the largest size (at 10k both are exact).
             engines = n == max(sizes)
-            figures[str(n)] = measure_size(settings, embedder, n, args.port, engines=engines)
+            figures[str(n)] = measure_size(settings, embedders, n, args.port, engines=engines)
             print(n, {k: figures[str(n)][k] for k in ("clients", "ratio_p50", "recall@10")})
     setup = {
         "queries": "the 100 BEIR queries of msmarco_5k and dbpedia_5k, top_k 10",
         "corpus": "bench.synthetic: 10,000 real BEIR documents; beyond that noised copies",
         "passes": PASSES,
         "baseline": "median of (encode + numpy exact top-10) per query, mean of before and after",
+        "onnx_limit": "the same with queries encoded by ONNX Runtime fp32 (the API's default "
+        "query backend on the CPU)",
+        "query_backend": os.environ.get("CORPUSMAP_QUERY_BACKEND", "auto"),
     }
     write_result("query", {**figures, "setup": setup})
 

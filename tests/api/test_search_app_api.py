@@ -109,5 +109,8 @@ def test_an_app_page_that_cannot_be_shown_is_a_page_with_the_status(client: Test
     assert "<b>nope</b>" not in missing.text  # the id is escaped
     no_collection = client.get("/ui/collections/nope/search", params={"q": "golf"})
     assert no_collection.status_code == 404 and "<h1>Not found</h1>" in no_collection.text
+    refused = client.get("/ui/collections/claims/topics/changes", params={"from": "x" * 101})
+    assert refused.status_code == 422 and refused.headers["content-type"].startswith("text/html")
+    assert "<h1>Not understood</h1>" in refused.text and "from: String should have" in refused.text
     api = client.get("/collections/claims/documents/nope")  # the JSON API stays JSON
     assert api.status_code == 404 and api.json()["error"] == "DocumentNotFoundError"
