@@ -24,7 +24,7 @@ from corpusmap.search.highlight import SNIPPET_CHARS, highlight
 from corpusmap.search.hybrid import ranked_search
 from corpusmap.store.filters import SearchFilters, string_literal
 from corpusmap.store.milvus import MilvusStore
-from corpusmap.store.schema import DOCUMENT_FIELDS
+from corpusmap.store.schema import DOCUMENT_FIELDS, row_mixture
 from corpusmap.store.topic_store import TopicStore
 
 
@@ -35,6 +35,24 @@ class TopicFacet:
     topic: int
     label: str | None
     count: int
+
+
+@dataclass(frozen=True)
+class DocumentTopic:
+    """One topic of a document's topic mixture (`corpusmap.topics.mixture`)."""
+
+    topic: int
+    label: str | None
+    weight: Annotated[
+        float,
+        Field(description="Share of the document in this topic; a document's weights sum to 1."),
+    ]
+
+
+def document_topics(row: dict[str, Any], labels: dict[int, str]) -> list[DocumentTopic]:
+    """A stored document's topics, heaviest first, its assigned topic first: its topic
+    mixture, or (a collection indexed before mixtures) its one topic, weight 1."""
+    return [DocumentTopic(t, labels.get(t), w) for t, w in row_mixture(row)]
 
 
 @dataclass(frozen=True)

@@ -34,12 +34,14 @@ from corpusmap.store.passages import passage_rows, search_documents
 from corpusmap.store.quiet import LITE_GRPC_OPTIONS, quiet_milvus_libraries
 from corpusmap.store.schema import (
     DOCUMENT_FIELDS,
+    MIXTURE_FIELDS,
     TOPICS_SUFFIX,
     CollectionMeta,
     check_collection_name,
     document_rows,
     document_schema,
     is_valid_collection_name,
+    mixture_row,
     vector_index,
 )
 from corpusmap.store.vector_index import IndexSpec, effective_index
@@ -157,6 +159,12 @@ class MilvusStore:
             raise CollectionNotFoundError(f"collection {name!r} was not created by corpusmap")
         return meta
 
+    def readable(self, name: str, fields: Iterable[str]) -> list[str]:
+        """`fields` less the topic mixture's where the collection predates them."""
+        if self.meta(name).has_mixtures:
+            return list(fields)
+        return [f for f in fields if f not in MIXTURE_FIELDS]
+
     def create_collection(self, name: str, meta: CollectionMeta, *, replace: bool = False) -> None:
         """Create an empty corpus collection; `replace` drops one of that name first."""
         check_collection_name(name)
@@ -212,6 +220,8 @@ class MilvusStore:
         for doc, texts in zip(docs, passages, strict=True):
             rows.extend(document_rows(doc, texts, vectors[start : start + len(texts)]))
             start += len(texts)
+        if not self.meta(name).has_mixtures:  # a collection made before mixtures
+            rows = [{k: v for k, v in r.items() if k not in MIXTURE_FIELDS} for r in rows]
         for first in range(0, len(rows), self.insert_batch_size):
             self.client.insert(name, rows[first : first + self.insert_batch_size])
         return len(docs)
@@ -223,16 +233,16 @@ class MilvusStore:
         doc_ids = [d for d in doc_ids if quotable(d)]  # others cannot be stored ids
         if not doc_ids:
             return {}
-        rows = self.client.query(
-            name, filter=doc_ids_filter(doc_ids), output_fields=[*fields, "doc_id", "passage"]
-        )
+        output = self.readable(name, [*fields, "doc_id", "passage"])
+        rows = self.client.query(name, filter=doc_ids_filter(doc_ids), output_fields=output)
         return group_passages(rows)
 
     def get_documents(self, name: str, ids: Sequence[str]) -> list[dict[str, Any]]:
-        """Stored documents by id, their passages joined into the full text (missing left out)."""
+        """Stored documents by id, their passages joined into the full text (missing left
+        out), each with its topic mixture's fields where the collection has them."""
         return [
             {**_as_document(parts[0]), "text": "".join(p["text"] for p in parts)}
-            for parts in self._passages(name, ids, DOCUMENT_FIELDS).values()
+            for parts in self._passages(name, ids, [*DOCUMENT_FIELDS, *MIXTURE_FIELDS]).values()
         ]
 
     def passage_texts(self, name: str, doc_id: str) -> list[str]:
@@ -280,7 +290,7 @@ class MilvusStore:
     ) -> list[Hit]:
         """`ranked` (hits holding `RANKING_FIELDS`) with their passages' `fields`."""
         keys = [(h.fields["doc_id"], int(h.fields["passage"])) for h in ranked]
-        rows = passage_rows(self.client, name, keys, list(fields))
+        rows = passage_rows(self.client, name, keys, self.readable(name, fields))
         return [Hit(h.score, _as_document(r)) for h, r in zip(ranked, rows, strict=True) if r]
 
     def _ranked(
@@ -302,7 +312,7 @@ class MilvusStore:
             "anns_field": field,
             "filter": expression,
             "search_params": {"metric_type": metric, "params": self._search_params(name, mode)},
-            "output_fields": fields,
+            "output_fields": self.readable(name, fields),
         }
         one_row_each = self._cache is not None and not self.has_passages(name)  # known on Lite
         best = search_documents(self.client, name, request, top_k, one_row_each=one_row_each)
@@ -354,18 +364,30 @@ class MilvusStore:
         for batch in self.iter_rows(name, [*fields, "doc_id", "passage"]):
             yield from batch
 
-    def set_topics(self, name: str, topics: dict[str, int]) -> int:
-        """Write each document's topic id on all its passages (whole-row upserts: Lite has
-        no partial update); returns the passage rows written."""
+    def set_topics(
+        self,
+        name: str,
+        topics: dict[str, int],
+        mixtures: dict[str, list[tuple[int, float]]] | None = None,
+    ) -> int:
+        """Write each document's topic id, and its topic mixture where given and the
+        collection holds mixtures, on all its passages (whole-row upserts: Lite has no
+        partial update); returns the passage rows written."""
         # Every field but the BM25 output, which Milvus computes again on upsert.
-        all_fields = [*DOCUMENT_FIELDS, "id", "cpc_sections", "vector"]
+        fields = [*DOCUMENT_FIELDS, "id", "cpc_sections", "vector", *MIXTURE_FIELDS]
+        fields = self.readable(name, fields)
+        with_mix = mixtures is not None and MIXTURE_FIELDS[0] in fields
         written = 0
-        for batch in self.iter_rows(name, all_fields, batch_size=self.insert_batch_size):
-            changed = [
-                {**row, "topic": topics[row["doc_id"]]}
-                for row in batch
-                if row["doc_id"] in topics and row["topic"] != topics[row["doc_id"]]
-            ]
+        for batch in self.iter_rows(name, fields, batch_size=self.insert_batch_size):
+            changed = []
+            for row in batch:
+                if row["doc_id"] not in topics:
+                    continue
+                new = {**row, "topic": topics[row["doc_id"]]}
+                if with_mix:
+                    new.update(mixture_row((mixtures or {}).get(row["doc_id"], [])))
+                if new != row:
+                    changed.append(new)
             if changed:
                 self.client.upsert(name, changed)
                 written += len(changed)
