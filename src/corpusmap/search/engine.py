@@ -89,6 +89,13 @@ class SearchHit:
             "(matched as the keyword side matches: lowercase, English stemming)."
         ),
     ] = field(default_factory=list)
+    topics: Annotated[
+        list[DocumentTopic],
+        Field(
+            description="The document's topic mixture, up to 3, heaviest first (the first "
+            "is `topic`); `topic` alone, weight 1, where the collection has no mixtures."
+        ),
+    ] = field(default_factory=list)
 
 
 def snippet(text: str, limit: int = SNIPPET_CHARS) -> str:
@@ -138,6 +145,7 @@ def to_hit(
         topic=topic,
         topic_label=labels.get(topic),
         snippet_marks=marks,
+        topics=document_topics(fields, labels),
     )
 
 

@@ -242,7 +242,7 @@ class MilvusStore:
         out), each with its topic mixture's fields where the collection has them."""
         return [
             {**_as_document(parts[0]), "text": "".join(p["text"] for p in parts)}
-            for parts in self._passages(name, ids, [*DOCUMENT_FIELDS, *MIXTURE_FIELDS]).values()
+            for parts in self._passages(name, ids, DOCUMENT_FIELDS).values()
         ]
 
     def passage_texts(self, name: str, doc_id: str) -> list[str]:
@@ -261,8 +261,9 @@ class MilvusStore:
         """A page of the documents matching a (safely built) expression, by row key."""
         self.meta(name)
         first_passages = " and ".join(e for e in ("passage == 0", expression) if e)
+        fields = self.readable(name, DOCUMENT_FIELDS)
         rows = self.client.query(
-            name, filter=first_passages, output_fields=DOCUMENT_FIELDS, offset=offset, limit=limit
+            name, filter=first_passages, output_fields=fields, offset=offset, limit=limit
         )
         return [_as_document(r) for r in rows]
 
@@ -374,8 +375,7 @@ class MilvusStore:
         collection holds mixtures, on all its passages (whole-row upserts: Lite has no
         partial update); returns the passage rows written."""
         # Every field but the BM25 output, which Milvus computes again on upsert.
-        fields = [*DOCUMENT_FIELDS, "id", "cpc_sections", "vector", *MIXTURE_FIELDS]
-        fields = self.readable(name, fields)
+        fields = self.readable(name, [*DOCUMENT_FIELDS, "id", "cpc_sections", "vector"])
         with_mix = mixtures is not None and MIXTURE_FIELDS[0] in fields
         written = 0
         for batch in self.iter_rows(name, fields, batch_size=self.insert_batch_size):

@@ -39,17 +39,18 @@ TEXT_MAX_BYTES = 65535
 CODE_MAX_BYTES = 64
 MAX_CODES = 256
 SCHEMA_VERSION = 3
+BM25_ANALYZER = {"type": "english"}  # stemming and stop words for keyword search
+
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,180}$")
+
 #: The schema version that added each document's topic mixture (`MIXTURE_FIELDS`);
 #: collections made before it have none, and reads leave those fields out.
 MIXTURE_SCHEMA_VERSION = 3
 #: A document's topic mixture, on each of its passage rows: topic ids, heaviest first
 #: (the assigned `topic` first), and their weights, aligned (`corpusmap.topics.mixture`).
 MIXTURE_FIELDS = ["topic_mix", "topic_weights"]
-BM25_ANALYZER = {"type": "english"}  # stemming and stop words for keyword search
-
-_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,180}$")
-
-#: Fields returned with search hits and document lookups (not the vectors).
+#: Fields returned with search hits and document lookups (not the vectors); a
+#: collection made before mixtures is read without `MIXTURE_FIELDS`.
 DOCUMENT_FIELDS = [
     "doc_id",
     "passage",
@@ -60,6 +61,7 @@ DOCUMENT_FIELDS = [
     "labels",
     "topic",
     "metadata",
+    *MIXTURE_FIELDS,
 ]
 
 
