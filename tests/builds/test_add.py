@@ -36,6 +36,8 @@ def _partition(settings: Settings) -> dict[str, int]:
     info = registry.current("news")
     partition = load_partition(registry.build_dir("news", info.build_id) / TOPICS_FILE)
     assert partition is not None
+    # Every document, added ones too, has a topic mixture led by its topic.
+    assert {d: m[0][0] for d, m in partition.mixtures.items()} == partition.assignments
     return partition.assignments
 
 
@@ -64,3 +66,4 @@ def test_added_news_fits_the_topics_and_added_claims_drift(tmp_path: Path):
         (claim,) = store.get_documents(name, [next(d for d in final if d.startswith("claim"))])
     assert sum(sizes.values()) == 370 == len(final)
     assert claim["topic"] == final[claim["id"]]  # Milvus and the partition agree
+    assert claim["topic_mix"][0] == claim["topic"]

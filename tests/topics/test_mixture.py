@@ -85,6 +85,7 @@ def test_mixtures_are_stored_and_old_collections_still_read(
         store.create_collection("c", meta)
         store.insert_documents("c", docs, [[d.text] for d in docs], vectors)
         assert store.set_topics("c", topics, mixtures) == 6
+        assert store.set_topics("c", topics, mixtures) == 0  # nothing changed: no rewrite
         hits = store.search("c", vector=vectors[0], top_k=3, fields=FACET_FIELDS)
         assert len(hits) == 3
     with MilvusStore(path) as store:  # a restart: the mixtures are in the rows

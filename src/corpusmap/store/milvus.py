@@ -42,6 +42,7 @@ from corpusmap.store.schema import (
     document_schema,
     is_valid_collection_name,
     mixture_row,
+    row_mixture,
     vector_index,
 )
 from corpusmap.store.vector_index import IndexSpec, effective_index
@@ -379,19 +380,35 @@ class MilvusStore:
         with_mix = mixtures is not None and MIXTURE_FIELDS[0] in fields
         written = 0
         for batch in self.iter_rows(name, fields, batch_size=self.insert_batch_size):
-            changed = []
-            for row in batch:
-                if row["doc_id"] not in topics:
-                    continue
-                new = {**row, "topic": topics[row["doc_id"]]}
-                if with_mix:
-                    new.update(mixture_row((mixtures or {}).get(row["doc_id"], [])))
-                if new != row:
-                    changed.append(new)
+            changed = [
+                _retopic(row, topics[row["doc_id"]], (mixtures or {}).get(row["doc_id"], []))
+                if with_mix
+                else {**row, "topic": topics[row["doc_id"]]}
+                for row in batch
+                if row["doc_id"] in topics and _stale(row, topics, mixtures if with_mix else None)
+            ]
             if changed:
                 self.client.upsert(name, changed)
                 written += len(changed)
         return written
+
+
+def _stale(
+    row: dict[str, Any], topics: dict[str, int], mixtures: dict[str, list[tuple[int, float]]] | None
+) -> bool:
+    """Whether a row's topic (or, given `mixtures`, its mixture) differs from the new one;
+    stored weights are float32, compared at the 4 decimals mixtures keep."""
+    topic = topics[row["doc_id"]]
+    if row["topic"] != topic:
+        return True
+    if mixtures is None:
+        return False
+    new = mixtures.get(row["doc_id"]) or [(topic, 1.0)]
+    return row_mixture(row) != [(int(t), round(float(w), 4)) for t, w in new]
+
+
+def _retopic(row: dict[str, Any], topic: int, mixture: list[tuple[int, float]]) -> dict[str, Any]:
+    return {**row, "topic": topic, **mixture_row(mixture)}
 
 
 def _stop_lite(path: str) -> None:
