@@ -115,7 +115,7 @@ def test_stored_mixtures_start_with_the_stored_topic(claims_index: ClaimsIndex):
     assert 0 < several < len(partition.mixtures)
     # The same mixtures in Milvus, on every passage of each document.
     with open_published(claims_index.settings, "claims") as (store, name):
-        rows = [r for batch in store.iter_rows(name, ["doc_id", *MIXTURE_FIELDS]) for r in batch]
+        rows = [r for b in store.iter_rows(name, ["doc_id", "topic", *MIXTURE_FIELDS]) for r in b]
     assert len(rows) > len(partition.mixtures)  # long claims have several passages
     for row in rows:
         expected = partition.mixtures[row["doc_id"]]
