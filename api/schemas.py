@@ -14,6 +14,7 @@ from api.request_models import SearchMode as SearchMode
 from api.request_models import SearchRequest as SearchRequest
 from api.request_models import TopicAssignRequest as TopicAssignRequest
 from corpusmap.config.defaults import ScoreKind
+from corpusmap.search.engine import DocumentTopic as DocumentTopic
 from corpusmap.search.engine import SearchHit
 from corpusmap.search.engine import TopicFacet as CoreTopicFacet
 from corpusmap.search.facets import Facets
@@ -84,6 +85,10 @@ class Document(BaseModel):
     labels: list[str]
     topic: int
     topic_label: str | None
+    topics: list[DocumentTopic] = Field(
+        description="The document's topic mixture, up to 3, heaviest first, weights summing "
+        "to 1; the first is `topic`. A collection indexed before mixtures gives `topic` alone."
+    )
     metadata: dict[str, Any]
 
 

@@ -42,6 +42,8 @@ class Corpus:
     texts: list[str]
     labels: list[str]
     vectors: npt.NDArray[np.float32]
+    #: Each document's CPC codes (empty lists for AG News).
+    cpc: list[list[str]]
 
 
 def _label(doc: Document) -> str:
@@ -70,5 +72,10 @@ def load_corpus(name: str) -> Corpus:
     docs = list(read_corpus([str(f) for f in files], PRESETS[preset], ReadReport()))
     texts = [d.text for d in docs]
     return Corpus(
-        name, [d.id for d in docs], texts, [_label(d) for d in docs], _vectors(name, texts)
+        name,
+        [d.id for d in docs],
+        texts,
+        [_label(d) for d in docs],
+        _vectors(name, texts),
+        [list(d.cpc) for d in docs],
     )

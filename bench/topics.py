@@ -5,7 +5,11 @@ Both fit the SAME MiniLM vectors in the same run, on AG News (7,600 test texts,
 claim's subclasses fall in, ties alphabetical). Each is fitted with 5 seeds:
 `seed_ari` is the mean pairwise ARI of their assignments (outliers as one
 cluster), `min_topics_over_seeds` the fewest topics; every other figure is the
-seed-42 fit's. BERTopic defaults are `BERTopic(embedding_model=None)` with its
+seed-42 fit's. `multi_topic_agreement` (corpusmap only, claims only: AG News has one
+label a text) is how often a claim's second topic's majority CPC section is one of its
+own sections, with `multi_topic_baseline` the same for a random other topic
+(`corpusmap.topics.metrics.multi_topic_agreement`; the vectors here are whole claims, so
+no passages blend in). BERTopic defaults are `BERTopic(embedding_model=None)` with its
 default UMAP given `random_state=seed` (otherwise runs are not repeatable).
 Vectors are cached in bench/.cache/. Run: `.venv/bin/python -m bench.topics`.
 """
@@ -22,7 +26,13 @@ import numpy as np
 from bench.common import write_result
 from bench.topic_corpora import CORPORA, Corpus, load_corpus
 from corpusmap.topics.fit import fit_topics
-from corpusmap.topics.metrics import evaluate_topics, label_agreement
+from corpusmap.topics.metrics import (
+    CPC_LEVELS,
+    evaluate_topics,
+    label_agreement,
+    multi_topic_agreement,
+)
+from corpusmap.topics.mixture import document_mixtures
 from corpusmap.topics.words import PATENT_STOP_WORDS
 
 SEEDS = (42, 7, 0, 1, 2)
@@ -34,6 +44,23 @@ def corpusmap_fit(corpus: Corpus, seed: int) -> Fit:
     fit = fit_topics(corpus.ids, corpus.texts, corpus.vectors, seed=seed)
     terms = {s.topic_id: [w for w, _ in s.keywords] for s in fit.summaries}
     return [fit.assignments[i] for i in corpus.ids], terms
+
+
+def mixture_agreement(corpus: Corpus, seed: int = SEEDS[0]) -> dict[str, Any]:
+    """How often corpusmap's second topics agree with the CPC codes, per CPC level."""
+    fit = fit_topics(corpus.ids, corpus.texts, corpus.vectors, seed=seed)
+    topic_ids = [s.topic_id for s in fit.summaries]
+    mixtures = document_mixtures(
+        corpus.ids, corpus.vectors, fit.assignments, topic_ids, fit.vectors
+    )
+    ordered = [mixtures[i] for i in corpus.ids]
+    return {
+        level: {
+            k: round(v, 4) if isinstance(v, float) else v
+            for k, v in multi_topic_agreement(ordered, corpus.cpc, level=level).items()
+        }
+        for level in CPC_LEVELS
+    }
 
 
 def bertopic_default_fit(corpus: Corpus, seed: int) -> Fit:
@@ -113,11 +140,22 @@ def main() -> None:
         ):
             results[name][method], details[name][method] = measure(corpus, fit)
             print(name, method, results[name][method], flush=True)
+        agreement = mixture_agreement(corpus) if any(corpus.cpc) else {}
+        section, subclass = agreement.get("section", {}), agreement.get("subclass", {})
+        results[name]["corpusmap"]["multi_topic_agreement"] = section.get("agreement")
+        results[name]["corpusmap"]["multi_topic_baseline"] = section.get("baseline")
+        details[name]["corpusmap"].update(
+            multi_topic_documents=section.get("documents"),
+            multi_topic_subclass_agreement=subclass.get("agreement"),
+            multi_topic_subclass_baseline=subclass.get("baseline"),
+        )
     setup = {
         "seeds": list(SEEDS),
         "embedding_model": "all-MiniLM-L6-v2 (minilm)",
         "labels": {"ag_news": "label field", "patent_claims": "main CPC section"},
         "npmi": "gensim c_npmi, window 10, sklearn default tokens, top-10 terms",
+        "multi_topic_agreement": "claims: second topic's majority CPC section among the "
+        "claim's own sections; baseline: a random other topic; AG News: none (one label)",
     }
     write_result("topics", {**results, "details": details, "setup": setup})
 

@@ -25,6 +25,7 @@ from corpusmap.config import SCORE_KINDS
 from corpusmap.documents import int_to_date
 from corpusmap.errors import DocumentNotFoundError
 from corpusmap.search.engine import (
+    document_topics,
     search_collection,
     similar_documents,
     topic_facets,
@@ -189,6 +190,7 @@ def get_document(name: str, doc_id: str, store: StoreDep) -> Document:
         raise DocumentNotFoundError(f"collection {name!r} has no document {doc_id[:80]!r}")
     row = rows[0]
     day = int_to_date(int(row["date"]))
+    labels = topic_labels(store, name)
     return Document(
         id=row["id"],
         title=row["title"],
@@ -197,6 +199,7 @@ def get_document(name: str, doc_id: str, store: StoreDep) -> Document:
         cpc=list(row["cpc"]),
         labels=list(row["labels"]),
         topic=int(row["topic"]),
-        topic_label=topic_labels(store, name).get(int(row["topic"])),
+        topic_label=labels.get(int(row["topic"])),
+        topics=document_topics(row, labels),
         metadata=dict(row["metadata"] or {}),
     )

@@ -9,7 +9,7 @@ from api.ui import links
 from corpusmap.documents import int_to_date
 from corpusmap.errors import DocumentNotFoundError
 from corpusmap.search.duplicates import group_duplicates
-from corpusmap.search.engine import similar_documents, topic_labels
+from corpusmap.search.engine import document_topics, similar_documents, topic_labels
 from corpusmap.search.related import prior_art
 from corpusmap.store.milvus import MilvusStore
 from corpusmap.store.topic_store import OUTLIER_TOPIC, TopicStore
@@ -36,6 +36,19 @@ def _near_topics(store: MilvusStore, collection: str, doc_id: str) -> list[dict[
     ]
 
 
+def _mixture(store: MilvusStore, collection: str, row: dict[str, Any]) -> list[dict[str, Any]]:
+    """The document's topics with their weights and pages (none for the outlier topic)."""
+    return [
+        {
+            "id": t.topic,
+            "label": t.label or ("outliers" if t.topic == OUTLIER_TOPIC else str(t.topic)),
+            "weight": t.weight,
+            "href": links.topic_url(collection, t.topic) if t.topic != OUTLIER_TOPIC else None,
+        }
+        for t in document_topics(row, topic_labels(store, collection))
+    ]
+
+
 def document_context(store: MilvusStore, collection: str, doc_id: str) -> dict[str, Any]:
     """Everything document.html shows (`DocumentNotFoundError` for an unknown id)."""
     rows = store.get_documents(collection, [doc_id])
@@ -53,6 +66,7 @@ def document_context(store: MilvusStore, collection: str, doc_id: str) -> dict[s
         "topic": topic,
         "topic_label": topic_labels(store, collection).get(topic),
         "topic_href": links.topic_url(collection, topic) if topic != OUTLIER_TOPIC else None,
+        "topics": _mixture(store, collection, row),
         "near_topics": _near_topics(store, collection, doc_id),
         "similar": group_duplicates(similar_documents(store, collection, doc_id, top_k=RELATED)),
         "prior_art": group_duplicates(earlier.hits),

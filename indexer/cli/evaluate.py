@@ -19,7 +19,8 @@ def eval_topics(
     collection: Annotated[str, typer.Argument(help="Collection whose topics to score.")],
     label_field: Annotated[str | None, typer.Option(help=topic_eval.LABEL_FIELD_HELP)] = None,
 ) -> None:
-    """Print topic quality as JSON: topics, outlier share, diversity, NPMI, NMI/ARI."""
+    """Print topic quality as JSON: topics, outlier share, diversity, NPMI, NMI/ARI and,
+    with CPC codes, multi_topic_agreement (second topics against the codes)."""
     print_json(topic_eval.run_eval_topics(ctx.obj, collection, label_field))
 
 

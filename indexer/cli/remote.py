@@ -28,7 +28,7 @@ from corpusmap.errors import (
     StoreError,
     StoreLockedError,
 )
-from corpusmap.search.engine import SearchHit
+from corpusmap.search.engine import DocumentTopic, SearchHit
 from corpusmap.store.filters import SearchFilters
 from corpusmap.store.topic_store import OUTLIER_TOPIC
 
@@ -139,4 +139,7 @@ def served_search(
         hits = call(f"{url}/documents/{_quoted(search.like)}/similar?{query_string}")
     else:
         hits = call(f"{url}/search", search.fields())["hits"]
-    return [SearchHit(**hit) for hit in hits]
+    return [
+        SearchHit(**{**hit, "topics": [DocumentTopic(**t) for t in hit.get("topics", [])]})
+        for hit in hits
+    ]

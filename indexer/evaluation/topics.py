@@ -12,8 +12,14 @@ from corpusmap.builds.snapshots import SNAPSHOT_FILE, TOPICS_FILE, load_partitio
 from corpusmap.config import Settings
 from corpusmap.errors import ConfigError
 from corpusmap.store.milvus import MilvusStore, group_passages
+from corpusmap.store.schema import MIXTURE_FIELDS, row_mixture
 from corpusmap.store.topic_store import TopicStore, TopicSummary
-from corpusmap.topics.metrics import evaluate_topics, main_cpc_section
+from corpusmap.topics.metrics import (
+    CPC_LEVELS,
+    evaluate_topics,
+    main_cpc_section,
+    multi_topic_agreement,
+)
 from corpusmap.topics.words import stop_words
 
 #: Label fields a topic assignment can be compared with, and what each means.
@@ -35,11 +41,14 @@ class StoredDocuments:
     topics: list[int] = field(default_factory=list)
     labels: list[list[str]] = field(default_factory=list)
     cpc: list[list[str]] = field(default_factory=list)
+    #: Each document's topic mixture (its one topic, weight 1, where none was stored).
+    mixtures: list[list[tuple[int, float]]] = field(default_factory=list)
 
 
 def read_documents(store: MilvusStore, collection: str) -> StoredDocuments:
     """Every document of a collection with its topic, read back from Milvus."""
-    passages = store.iter_passages(collection, ["text", "topic", "labels", "cpc"])
+    fields = store.readable(collection, ["text", "topic", "labels", "cpc", *MIXTURE_FIELDS])
+    passages = store.iter_passages(collection, fields)
     docs = StoredDocuments()
     for doc_id, parts in group_passages(passages).items():
         docs.ids.append(doc_id)
@@ -47,6 +56,7 @@ def read_documents(store: MilvusStore, collection: str) -> StoredDocuments:
         docs.topics.append(int(parts[0]["topic"]))
         docs.labels.append(list(parts[0]["labels"] or []))
         docs.cpc.append(list(parts[0]["cpc"] or []))
+        docs.mixtures.append(row_mixture(parts[0]))
     return docs
 
 
@@ -63,6 +73,8 @@ def read_build_files(folder: Path) -> tuple[StoredDocuments, list[TopicSummary]]
         docs.topics.append(partition.assignments[doc.id])
         docs.labels.append(list(doc.labels))
         docs.cpc.append(list(doc.cpc))
+        topic = partition.assignments[doc.id]
+        docs.mixtures.append(partition.mixtures.get(doc.id) or [(topic, 1.0)])
     return docs, partition.summaries
 
 
@@ -84,7 +96,8 @@ def document_labels(docs: StoredDocuments, label_field: str) -> list[str]:
 def evaluate_stored_topics(
     store: MilvusStore, collection: str, label_field: str | None = None
 ) -> dict[str, Any]:
-    """Topic count, outlier share, diversity, NPMI and (with a label field) NMI/ARI."""
+    """Topic count, outlier share, diversity, NPMI, (with a label field) NMI/ARI and
+    (with CPC codes) how often second topics agree with them."""
     if label_field is not None:
         check_label_field(label_field)
     topics = TopicStore(store).list_topics(collection)  # TopicsNotFittedError first
@@ -107,6 +120,11 @@ def evaluate(
         docs.topics, terms, docs.texts, labels=labels, stop=stop_words(), topic_labels=named
     )
     metrics["label_coherence"] = _rounded(metrics["label_coherence"])
+    if any(docs.cpc):
+        metrics["multi_topic_agreement"] = {
+            level: _rounded(multi_topic_agreement(docs.mixtures, docs.cpc, level=level))
+            for level in CPC_LEVELS
+        }
     return {"collection": collection, "label_field": label_field, **_rounded(metrics)}
 
 

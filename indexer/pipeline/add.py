@@ -13,7 +13,7 @@ from corpusmap.store.milvus import MilvusStore
 from corpusmap.store.topic_store import OUTLIER_TOPIC, TopicStore
 from corpusmap.topics.clustering import normalise
 from corpusmap.topics.drift import Placement, fit_threshold, place_documents, resize_topics
-from indexer.pipeline.load import read_stored_vectors
+from indexer.pipeline.stored import read_stored_passages, stored_mixtures
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +59,8 @@ def place_added_documents(
 ) -> PlacedTopics:
     """Keep the parent's topic of every old document, place the added ones, store it all;
     the ids given stay given (`next_topic_id`, at least the parent's)."""
-    ids, _, vectors = read_stored_vectors(store, name, progress=False)
+    stored = read_stored_passages(store, name, progress=False)
+    ids, vectors = stored.ids, stored.vectors
     topic_ids = [s.topic_id for s in parent.summaries]
     keep = [i for i, t in enumerate(topic_ids) if t != OUTLIER_TOPIC]
     centres = parent.vectors[keep] if keep else np.zeros((0, vectors.shape[1]), np.float32)
@@ -72,10 +73,11 @@ def place_added_documents(
     assignments.update(placement.assignments)
     summaries = resize_topics(parent.summaries, assignments)
     topic_vectors = _aligned_vectors(parent, summaries, ids, vectors, assignments)
-    store.set_topics(name, assignments)
+    mixtures = stored_mixtures(stored, assignments, summaries, topic_vectors)
+    store.set_topics(name, assignments, mixtures)
     TopicStore(store).replace(name, summaries, topic_vectors)
     given = max(parent.next_topic_id, next_topic_id)
-    partition = Partition(assignments, summaries, topic_vectors, given)
+    partition = Partition(assignments, summaries, topic_vectors, given, mixtures)
     return PlacedTopics(partition, placement)
 
 

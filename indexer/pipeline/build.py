@@ -244,7 +244,9 @@ def _fit(
         previous=request.parent_partition,
         next_free=request.next_topic_id,
     )
-    partition = Partition(fit.assignments, fit.summaries, fit.vectors, ids.next_topic_id)
+    partition = Partition(
+        fit.assignments, fit.summaries, fit.vectors, ids.next_topic_id, fit.mixtures
+    )
     save_partition(folder / TOPICS_FILE, partition)
     return {
         "topics": sum(1 for s in fit.summaries if s.topic_id != OUTLIER_TOPIC),

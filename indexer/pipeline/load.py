@@ -16,12 +16,11 @@ from tqdm import tqdm
 from corpusmap.builds.snapshots import SnapshotWriter
 from corpusmap.config import CHUNK_SIZE, MAX_OUTLIER_SHARE, MAX_TEXT_CHARS
 from corpusmap.documents import Document
-from corpusmap.embedding.batching import unit_mean
 from corpusmap.embedding.cache import EmbeddingCache, passages_hash
 from corpusmap.embedding.embedder import Embedder
 from corpusmap.embedding.models import resolve_model
 from corpusmap.errors import ModelLoadError
-from corpusmap.store.milvus import MilvusStore, group_passages
+from corpusmap.store.milvus import MilvusStore
 from corpusmap.store.passages import PassageSplitter
 from corpusmap.store.schema import CollectionMeta
 from corpusmap.store.topic_store import TopicStore
@@ -32,6 +31,8 @@ from corpusmap.topics.fit import (
     save_topic_model,
 )
 from corpusmap.topics.matching import IdMatch, TopicPartition, stable_fit
+from indexer.pipeline.stored import read_stored_passages, stored_mixtures
+from indexer.pipeline.stored import read_stored_vectors as read_stored_vectors
 
 log = logging.getLogger(__name__)
 
@@ -187,24 +188,6 @@ def load_documents(
     )
 
 
-def read_stored_vectors(
-    store: MilvusStore, collection: str, *, progress: bool = True
-) -> tuple[list[str], list[str], np.ndarray]:
-    """Ids, texts and vectors of every document, read back from Milvus (no embedding).
-
-    A document of several passages gets their joined text and the normalised
-    mean of their vectors.
-    """
-    rows = store.iter_passages(collection, ["text", "vector"])
-    total = store.count_where(collection, "")
-    counted = tqdm(rows, total=total, desc="read vectors", unit="passage", disable=not progress)
-    parts = group_passages(counted)
-    ids = list(parts)
-    texts = ["".join(p["text"] for p in parts[i]) for i in ids]
-    vectors = [unit_mean([p["vector"] for p in parts[i]]) for i in ids]
-    return ids, texts, np.stack(vectors) if vectors else np.zeros((0, 0), np.float32)
-
-
 def fit_and_store_topics(
     store: MilvusStore,
     collection: str,
@@ -226,7 +209,8 @@ def fit_and_store_topics(
     `embedder` (the collection's model, already loaded by an index run) embeds
     candidate label keywords; without it the model is loaded here.
     """
-    ids, texts, vectors = read_stored_vectors(store, collection, progress=progress)
+    stored = read_stored_passages(store, collection, progress=progress)
+    ids, texts, vectors = stored.ids, stored.texts, stored.vectors
     fit = fit_topics(
         ids,
         texts,
@@ -238,7 +222,8 @@ def fit_and_store_topics(
         sample_size=sample_size,
     )
     fit, match = stable_fit(fit, previous, next_free)  # before anything is written
-    written = store.set_topics(collection, fit.assignments)
+    fit.mixtures = stored_mixtures(stored, fit.assignments, fit.summaries, fit.vectors)
+    written = store.set_topics(collection, fit.assignments, fit.mixtures)
     TopicStore(store).replace(collection, fit.summaries, fit.vectors)
     meta = store.meta(collection)
     save_topic_model(

@@ -7,8 +7,9 @@ from pathlib import Path
 
 from corpusmap.builds.publishing import open_published
 from corpusmap.builds.registry import BuildRegistry
-from corpusmap.builds.snapshots import TOPICS_FILE, load_partition
+from corpusmap.builds.snapshots import TOPICS_FILE, Partition, load_partition
 from corpusmap.config import Settings
+from corpusmap.store.schema import row_mixture
 from corpusmap.store.topic_store import TopicStore
 from indexer.cli.commands import IndexOptions, run_add, run_index
 from tests.conftest import CLAIM_FILES, require_shared_data
@@ -31,12 +32,18 @@ def _claims_as_news(path: Path, count: int) -> Path:
     return path
 
 
-def _partition(settings: Settings) -> dict[str, int]:
+def _load(settings: Settings) -> Partition:
     registry = BuildRegistry(settings.data_dir)
     info = registry.current("news")
     partition = load_partition(registry.build_dir("news", info.build_id) / TOPICS_FILE)
     assert partition is not None
-    return partition.assignments
+    # Every document, added ones too, has a topic mixture led by its topic.
+    assert {d: m[0][0] for d, m in partition.mixtures.items()} == partition.assignments
+    return partition
+
+
+def _partition(settings: Settings) -> dict[str, int]:
+    return _load(settings).assignments
 
 
 def test_added_news_fits_the_topics_and_added_claims_drift(tmp_path: Path):
@@ -58,9 +65,11 @@ def test_added_news_fits_the_topics_and_added_claims_drift(tmp_path: Path):
     assert claims["topics"]["refit_suggested"] and not more_news["topics"]["refit_suggested"]
 
     final = _partition(settings)
+    final_mixtures = _load(settings).mixtures
     with open_published(settings, "news") as (store, name):
         assert store.count(name) == 370
         sizes = {t.topic_id: t.size for t in TopicStore(store).list_topics(name)}
         (claim,) = store.get_documents(name, [next(d for d in final if d.startswith("claim"))])
     assert sum(sizes.values()) == 370 == len(final)
     assert claim["topic"] == final[claim["id"]]  # Milvus and the partition agree
+    assert row_mixture(claim) == final_mixtures[claim["id"]]  # the mixture too

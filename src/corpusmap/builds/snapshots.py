@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from types import TracebackType
 
@@ -102,6 +102,8 @@ class Partition:
     summaries: list[TopicSummary]
     vectors: npt.NDArray[np.float32]
     next_topic_id: int = 0
+    #: Each document's topic mixture, [(topic, weight), ...] ({}: saved before mixtures).
+    mixtures: dict[str, list[tuple[int, float]]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         highest = max((s.topic_id for s in self.summaries), default=-1)
@@ -115,6 +117,7 @@ def save_partition(path: Path, partition: Partition) -> None:
         "summaries": [asdict(s) for s in partition.summaries],
         "vectors": partition.vectors.tolist(),
         "next_topic_id": partition.next_topic_id,
+        "mixtures": {d: [[t, w] for t, w in m] for d, m in partition.mixtures.items()},
     }
     path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
 
@@ -136,4 +139,6 @@ def load_partition(path: Path) -> Partition | None:
     ]
     vectors = np.asarray(data["vectors"], dtype=np.float32)
     # A partition written before ids were stable lacks `next_topic_id`: its highest id + 1.
-    return Partition(data["assignments"], summaries, vectors, int(data.get("next_topic_id", 0)))
+    mixtures = {d: [(int(t), float(w)) for t, w in m] for d, m in data.get("mixtures", {}).items()}
+    next_id = int(data.get("next_topic_id", 0))
+    return Partition(data["assignments"], summaries, vectors, next_id, mixtures)

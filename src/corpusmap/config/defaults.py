@@ -149,3 +149,13 @@ TOPIC_MATCH_MIN_COSINE: Final = 0.95
 TOPIC_SPLIT_SHARE: Final = 0.2
 #: Document ids listed per topic change (the count is always whole).
 CHANGED_IDS_SHOWN: Final = 20
+#: Topic mixtures (`corpusmap.topics.mixture`): topics kept per document, at most.
+MIXTURE_TOPICS: Final = 3
+#: A second or third topic weighing less than this (after normalising) is dropped.
+MIXTURE_MIN_WEIGHT: Final = 0.15
+#: Softmax temperature over a document's cosine similarities to the topic centroids:
+#: a cosine 0.05 higher weighs e (2.7) times more.
+MIXTURE_TEMPERATURE: Final = 0.05
+#: For a document of several passages, the share of its mixture taken from its
+#: passages' nearest topics (the rest from the document vector's softmax).
+MIXTURE_PASSAGE_SHARE: Final = 0.5

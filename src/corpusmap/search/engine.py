@@ -24,7 +24,7 @@ from corpusmap.search.highlight import SNIPPET_CHARS, highlight
 from corpusmap.search.hybrid import ranked_search
 from corpusmap.store.filters import SearchFilters, string_literal
 from corpusmap.store.milvus import MilvusStore
-from corpusmap.store.schema import DOCUMENT_FIELDS
+from corpusmap.store.schema import DOCUMENT_FIELDS, row_mixture
 from corpusmap.store.topic_store import TopicStore
 
 
@@ -35,6 +35,24 @@ class TopicFacet:
     topic: int
     label: str | None
     count: int
+
+
+@dataclass(frozen=True)
+class DocumentTopic:
+    """One topic of a document's topic mixture (`corpusmap.topics.mixture`)."""
+
+    topic: int
+    label: str | None
+    weight: Annotated[
+        float,
+        Field(description="Share of the document in this topic; a document's weights sum to 1."),
+    ]
+
+
+def document_topics(row: dict[str, Any], labels: dict[int, str]) -> list[DocumentTopic]:
+    """A stored document's topics, heaviest first, its assigned topic first: its topic
+    mixture, or (a collection indexed before mixtures) its one topic, weight 1."""
+    return [DocumentTopic(t, labels.get(t), w) for t, w in row_mixture(row)]
 
 
 @dataclass(frozen=True)
@@ -69,6 +87,13 @@ class SearchHit:
         Field(
             description="[start, end) character offsets in `snippet` of the query's words "
             "(matched as the keyword side matches: lowercase, English stemming)."
+        ),
+    ] = field(default_factory=list)
+    topics: Annotated[
+        list[DocumentTopic],
+        Field(
+            description="The document's topic mixture, up to 3, heaviest first (the first "
+            "is `topic`); `topic` alone, weight 1, where the collection has no mixtures."
         ),
     ] = field(default_factory=list)
 
@@ -120,6 +145,7 @@ def to_hit(
         topic=topic,
         topic_label=labels.get(topic),
         snippet_marks=marks,
+        topics=document_topics(fields, labels),
     )
 
 

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Annotated
+
+from pydantic import Field
 
 from corpusmap.config import MAX_SEARCH_DEPTH, SCORE_KINDS, SearchMode
 from corpusmap.documents import Hit
@@ -19,9 +22,11 @@ from corpusmap.search.engine import SearchHit, check_depth, query_ranking, to_hi
 from corpusmap.search.fusion import Fusion
 from corpusmap.store.filters import SearchFilters
 from corpusmap.store.milvus import MilvusStore
+from corpusmap.store.schema import MIXTURE_FIELDS, row_mixture
 
-#: What facets count, plus what finds a candidate's row.
-FACET_FIELDS = ["doc_id", "passage", "topic", "cpc", "cpc_sections", "date"]
+#: What facets count, plus what finds a candidate's row (a collection made before
+#: topic mixtures is searched without `MIXTURE_FIELDS`).
+FACET_FIELDS = ["doc_id", "passage", "topic", "cpc", "cpc_sections", "date", *MIXTURE_FIELDS]
 
 
 @dataclass(frozen=True)
@@ -43,6 +48,14 @@ class Facets:
     cpc_sections: list[FacetValue]
     cpc_subclasses: list[FacetValue]
     years: list[FacetValue]
+    topic_mixtures: Annotated[
+        list[FacetValue],
+        Field(
+            description="Like `topics`, but a candidate counts under each topic of its topic "
+            "mixture (up to 3), not only its first; a collection indexed before mixtures "
+            "counts each candidate under its one topic."
+        ),
+    ] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -73,6 +86,10 @@ def count_facets(candidates: Sequence[Hit], labels: dict[int, str], depth: int) 
         cpc_sections=_counted(code for r in rows for code in r["cpc_sections"]),
         cpc_subclasses=_counted(code for r in rows for code in r["cpc"]),
         years=_counted(str(int(r["date"]) // 10000) for r in rows if int(r["date"]) > 0),
+        topic_mixtures=_counted(
+            (str(t) for r in rows for t, _ in row_mixture(r)),
+            {str(k): v for k, v in labels.items()},
+        ),
     )
 
 

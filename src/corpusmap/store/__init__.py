@@ -15,14 +15,17 @@ from corpusmap.store.milvus import MilvusStore, group_passages
 from corpusmap.store.passages import PassageSplitter
 from corpusmap.store.schema import (
     DOCUMENT_FIELDS,
+    MIXTURE_FIELDS,
     CollectionMeta,
     check_collection_name,
     is_valid_collection_name,
+    row_mixture,
 )
 from corpusmap.store.topic_store import OUTLIER_TOPIC, TopicStore, TopicSummary
 
 __all__ = [
     "DOCUMENT_FIELDS",
+    "MIXTURE_FIELDS",
     "OUTLIER_TOPIC",
     "CollectionMeta",
     "MilvusStore",
@@ -34,6 +37,7 @@ __all__ = [
     "check_metadata_field",
     "group_passages",
     "is_valid_collection_name",
+    "row_mixture",
     "string_list_literal",
     "string_literal",
     "summarize_collection",

@@ -35,12 +35,15 @@ from corpusmap.store.phrases import CompoundPhrase, compound_phrases, phrase_res
 from corpusmap.store.quiet import LITE_GRPC_OPTIONS, quiet_milvus_libraries
 from corpusmap.store.schema import (
     DOCUMENT_FIELDS,
+    MIXTURE_FIELDS,
     TOPICS_SUFFIX,
     CollectionMeta,
     check_collection_name,
     document_rows,
     document_schema,
     is_valid_collection_name,
+    mixture_row,
+    row_mixture,
     vector_index,
 )
 from corpusmap.store.vector_index import IndexSpec, effective_index
@@ -158,6 +161,12 @@ class MilvusStore:
             raise CollectionNotFoundError(f"collection {name!r} was not created by corpusmap")
         return meta
 
+    def readable(self, name: str, fields: Iterable[str]) -> list[str]:
+        """`fields` less the topic mixture's where the collection predates them."""
+        if self.meta(name).has_mixtures:
+            return list(fields)
+        return [f for f in fields if f not in MIXTURE_FIELDS]
+
     def create_collection(self, name: str, meta: CollectionMeta, *, replace: bool = False) -> None:
         """Create an empty corpus collection; `replace` drops one of that name first."""
         check_collection_name(name)
@@ -213,6 +222,8 @@ class MilvusStore:
         for doc, texts in zip(docs, passages, strict=True):
             rows.extend(document_rows(doc, texts, vectors[start : start + len(texts)]))
             start += len(texts)
+        if not self.meta(name).has_mixtures:  # a collection made before mixtures
+            rows = [{k: v for k, v in r.items() if k not in MIXTURE_FIELDS} for r in rows]
         for first in range(0, len(rows), self.insert_batch_size):
             self.client.insert(name, rows[first : first + self.insert_batch_size])
         return len(docs)
@@ -224,13 +235,13 @@ class MilvusStore:
         doc_ids = [d for d in doc_ids if quotable(d)]  # others cannot be stored ids
         if not doc_ids:
             return {}
-        rows = self.client.query(
-            name, filter=doc_ids_filter(doc_ids), output_fields=[*fields, "doc_id", "passage"]
-        )
+        output = self.readable(name, [*fields, "doc_id", "passage"])
+        rows = self.client.query(name, filter=doc_ids_filter(doc_ids), output_fields=output)
         return group_passages(rows)
 
     def get_documents(self, name: str, ids: Sequence[str]) -> list[dict[str, Any]]:
-        """Stored documents by id, their passages joined into the full text (missing left out)."""
+        """Stored documents by id, their passages joined into the full text (missing left
+        out), each with its topic mixture's fields where the collection has them."""
         return [
             {**_as_document(parts[0]), "text": "".join(p["text"] for p in parts)}
             for parts in self._passages(name, ids, DOCUMENT_FIELDS).values()
@@ -252,8 +263,9 @@ class MilvusStore:
         """A page of the documents matching a (safely built) expression, by row key."""
         self.meta(name)
         first_passages = " and ".join(e for e in ("passage == 0", expression) if e)
+        fields = self.readable(name, DOCUMENT_FIELDS)
         rows = self.client.query(
-            name, filter=first_passages, output_fields=DOCUMENT_FIELDS, offset=offset, limit=limit
+            name, filter=first_passages, output_fields=fields, offset=offset, limit=limit
         )
         return [_as_document(r) for r in rows]
 
@@ -281,7 +293,7 @@ class MilvusStore:
     ) -> list[Hit]:
         """`ranked` (hits holding `RANKING_FIELDS`) with their passages' `fields`."""
         keys = [(h.fields["doc_id"], int(h.fields["passage"])) for h in ranked]
-        rows = passage_rows(self.client, name, keys, list(fields))
+        rows = passage_rows(self.client, name, keys, self.readable(name, fields))
         return [Hit(h.score, _as_document(r)) for h, r in zip(ranked, rows, strict=True) if r]
 
     def _ranked(
@@ -307,7 +319,7 @@ class MilvusStore:
             "anns_field": field,
             "filter": expression,
             "search_params": {"metric_type": metric, "params": self._search_params(name, mode)},
-            "output_fields": fields,
+            "output_fields": self.readable(name, fields),
         }
         one_row_each = self._cache is not None and not self.has_passages(name)  # known on Lite
         best = search_documents(self.client, name, request, depth, one_row_each=one_row_each)
@@ -366,22 +378,49 @@ class MilvusStore:
         for batch in self.iter_rows(name, [*fields, "doc_id", "passage"]):
             yield from batch
 
-    def set_topics(self, name: str, topics: dict[str, int]) -> int:
-        """Write each document's topic id on all its passages (whole-row upserts: Lite has
-        no partial update); returns the passage rows written."""
+    def set_topics(
+        self,
+        name: str,
+        topics: dict[str, int],
+        mixtures: dict[str, list[tuple[int, float]]] | None = None,
+    ) -> int:
+        """Write each document's topic id, and its topic mixture where given and the
+        collection holds mixtures, on all its passages (whole-row upserts: Lite has no
+        partial update); returns the passage rows written."""
         # Every field but the BM25 output, which Milvus computes again on upsert.
-        all_fields = [*DOCUMENT_FIELDS, "id", "cpc_sections", "vector"]
+        fields = self.readable(name, [*DOCUMENT_FIELDS, "id", "cpc_sections", "vector"])
+        with_mix = mixtures is not None and MIXTURE_FIELDS[0] in fields
         written = 0
-        for batch in self.iter_rows(name, all_fields, batch_size=self.insert_batch_size):
+        for batch in self.iter_rows(name, fields, batch_size=self.insert_batch_size):
             changed = [
-                {**row, "topic": topics[row["doc_id"]]}
+                _retopic(row, topics[row["doc_id"]], (mixtures or {}).get(row["doc_id"], []))
+                if with_mix
+                else {**row, "topic": topics[row["doc_id"]]}
                 for row in batch
-                if row["doc_id"] in topics and row["topic"] != topics[row["doc_id"]]
+                if row["doc_id"] in topics and _stale(row, topics, mixtures if with_mix else None)
             ]
             if changed:
                 self.client.upsert(name, changed)
                 written += len(changed)
         return written
+
+
+def _stale(
+    row: dict[str, Any], topics: dict[str, int], mixtures: dict[str, list[tuple[int, float]]] | None
+) -> bool:
+    """Whether a row's topic (or, given `mixtures`, its mixture) differs from the new one;
+    stored weights are float32, compared at the 4 decimals mixtures keep."""
+    topic = topics[row["doc_id"]]
+    if row["topic"] != topic:
+        return True
+    if mixtures is None:
+        return False
+    new = mixtures.get(row["doc_id"]) or [(topic, 1.0)]
+    return row_mixture(row) != [(int(t), round(float(w), 4)) for t, w in new]
+
+
+def _retopic(row: dict[str, Any], topic: int, mixture: list[tuple[int, float]]) -> dict[str, Any]:
+    return {**row, "topic": topic, **mixture_row(mixture)}
 
 
 def _stop_lite(path: str) -> None:

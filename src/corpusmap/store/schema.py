@@ -26,6 +26,7 @@ import numpy.typing as npt
 from pymilvus import DataType, Function, FunctionType, MilvusClient
 from pymilvus.milvus_client.index import IndexParams
 
+from corpusmap.config.defaults import MIXTURE_TOPICS
 from corpusmap.documents import Document, date_to_int
 from corpusmap.errors import InvalidQueryError
 from corpusmap.store.vector_index import IndexSpec
@@ -37,12 +38,19 @@ TITLE_MAX_BYTES = 2048
 TEXT_MAX_BYTES = 65535
 CODE_MAX_BYTES = 64
 MAX_CODES = 256
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 BM25_ANALYZER = {"type": "english"}  # stemming and stop words for keyword search
 
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,180}$")
 
-#: Fields returned with search hits and document lookups (not the vectors).
+#: The schema version that added each document's topic mixture (`MIXTURE_FIELDS`);
+#: collections made before it have none, and reads leave those fields out.
+MIXTURE_SCHEMA_VERSION = 3
+#: A document's topic mixture, on each of its passage rows: topic ids, heaviest first
+#: (the assigned `topic` first), and their weights, aligned (`corpusmap.topics.mixture`).
+MIXTURE_FIELDS = ["topic_mix", "topic_weights"]
+#: Fields returned with search hits and document lookups (not the vectors); a
+#: collection made before mixtures is read without `MIXTURE_FIELDS`.
 DOCUMENT_FIELDS = [
     "doc_id",
     "passage",
@@ -53,6 +61,7 @@ DOCUMENT_FIELDS = [
     "labels",
     "topic",
     "metadata",
+    *MIXTURE_FIELDS,
 ]
 
 
@@ -76,6 +85,11 @@ class CollectionMeta:
         if self.index is not None:
             data["index"] = self.index.to_json()
         return json.dumps(data)
+
+    @property
+    def has_mixtures(self) -> bool:
+        """Whether its rows hold topic mixtures (`MIXTURE_FIELDS`)."""
+        return self.schema_version >= MIXTURE_SCHEMA_VERSION
 
     @classmethod
     def from_description(cls, text: str) -> CollectionMeta | None:
@@ -135,6 +149,16 @@ def document_schema(meta: CollectionMeta) -> Any:
             max_length=CODE_MAX_BYTES,
         )
     schema.add_field("topic", DataType.INT64)  # -1: outlier or not fitted yet
+    if meta.has_mixtures:  # an older version's schema lacks them
+        schema.add_field(
+            "topic_mix", DataType.ARRAY, element_type=DataType.INT64, max_capacity=MIXTURE_TOPICS
+        )
+        schema.add_field(
+            "topic_weights",
+            DataType.ARRAY,
+            element_type=DataType.FLOAT,
+            max_capacity=MIXTURE_TOPICS,
+        )
     schema.add_field("metadata", DataType.JSON)
     schema.add_field("sparse", DataType.SPARSE_FLOAT_VECTOR)
     schema.add_field("vector", DataType.FLOAT_VECTOR, dim=meta.dimension)
@@ -213,6 +237,8 @@ def document_rows(
         "cpc_sections": sorted({c[0] for c in doc.cpc if c}),
         "labels": _codes(doc.labels),
         "topic": -1,
+        "topic_mix": [],
+        "topic_weights": [],
         "metadata": doc.metadata,
     }
     return [
@@ -225,3 +251,16 @@ def document_rows(
         }
         for n, (text, vector) in enumerate(zip(passages, vectors, strict=True))
     ]
+
+
+def mixture_row(mixture: Sequence[tuple[int, float]]) -> dict[str, list[Any]]:
+    """The `MIXTURE_FIELDS` of a row holding a topic mixture."""
+    return {"topic_mix": [int(t) for t, _ in mixture], "topic_weights": [w for _, w in mixture]}
+
+
+def row_mixture(row: dict[str, Any]) -> list[tuple[int, float]]:
+    """The topic mixture a row holds, heaviest first; a row holding none (a collection
+    made before mixtures, topics not fitted yet) gives its one `topic`, weight 1."""
+    topics, weights = row.get("topic_mix") or [], row.get("topic_weights") or []
+    mixture = [(int(t), round(float(w), 4)) for t, w in zip(topics, weights, strict=False)]
+    return mixture or [(int(row["topic"]), 1.0)]

@@ -14,7 +14,8 @@ from corpusmap.topics.drift import Placement, place_documents
 from corpusmap.topics.emerging import EmergingTopics, emerging_topics
 from corpusmap.topics.fit import TopicFit, fit_topics, save_topic_model
 from corpusmap.topics.matching import IdMatch, match_topics, stable_fit
-from corpusmap.topics.metrics import evaluate_topics
+from corpusmap.topics.metrics import evaluate_topics, multi_topic_agreement
+from corpusmap.topics.mixture import Mixture, document_mixtures
 from corpusmap.topics.views import TopicsOverTime, topic_hierarchy, topics_over_time
 from corpusmap.topics.words import PATENT_STOP_WORDS, label_terms, stop_words
 
@@ -24,6 +25,7 @@ __all__ = [
     "DocumentMap",
     "EmergingTopics",
     "IdMatch",
+    "Mixture",
     "Placement",
     "TopicChanges",
     "TopicFit",
@@ -31,11 +33,13 @@ __all__ = [
     "TopicsOverTime",
     "build_document_map",
     "cluster_documents",
+    "document_mixtures",
     "emerging_topics",
     "evaluate_topics",
     "fit_topics",
     "label_terms",
     "match_topics",
+    "multi_topic_agreement",
     "place_documents",
     "save_topic_model",
     "stable_fit",

@@ -18,7 +18,7 @@ import logging
 import math
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -68,6 +68,8 @@ class TopicFit:
     params: TopicParams
     outlier_share_before: float = 0.0
     selection: str = "eom"
+    #: Each document's topic mixture (`corpusmap.topics.mixture`), once ids are stable.
+    mixtures: dict[str, list[tuple[int, float]]] = field(default_factory=dict)
 
     @property
     def outlier_share(self) -> float:

@@ -200,3 +200,61 @@ def evaluate_topics(
     if topic_labels is not None:
         result["label_coherence"] = label_coherence(topic_labels, corpus)
     return result
+
+
+#: How `multi_topic_agreement` reads a class off a CPC code: its section or its subclass.
+CPC_LEVELS = {"section": 1, "subclass": 4}
+
+
+def _classes(codes: Sequence[str], level: str) -> set[str]:
+    return {c[: CPC_LEVELS[level]].upper() for c in codes if c}
+
+
+def topic_majority_classes(
+    mixtures: Sequence[Sequence[tuple[int, float]]], cpc: Sequence[Sequence[str]], level: str
+) -> dict[int, str]:
+    """Each topic's majority CPC class: the class most of its documents (by their
+    first, assigned topic) hold, each document counting each of its classes once (ties:
+    alphabetical); topics whose documents have no codes are left out."""
+    counts: dict[int, Counter[str]] = {}
+    for mixture, codes in zip(mixtures, cpc, strict=True):
+        if mixture and mixture[0][0] != OUTLIER:
+            counts.setdefault(mixture[0][0], Counter()).update(_classes(codes, level))
+    return {t: min(c, key=lambda k: (-c[k], k)) for t, c in counts.items() if c}
+
+
+def multi_topic_agreement(
+    mixtures: Sequence[Sequence[tuple[int, float]]],
+    cpc: Sequence[Sequence[str]],
+    *,
+    level: str = "section",
+) -> dict[str, Any]:
+    """How often a document's second topic is meaningful, against its CPC codes.
+
+    Over the documents with codes whose mixture keeps a second topic (it weighs at
+    least `MIXTURE_MIN_WEIGHT`): `agreement` is the share whose second topic's
+    majority class (`topic_majority_classes`) is one of the document's own classes;
+    `baseline` the same for a second topic drawn at random among the topics other than
+    the document's first (its expectation, exact); `lift` their ratio. `documents` is
+    that population, `multi_topic_share` the share of all documents with a second topic.
+    """
+    majority = topic_majority_classes(mixtures, cpc, level)
+    hits, chances = [], []
+    for mixture, codes in zip(mixtures, cpc, strict=True):
+        own = _classes(codes, level)
+        if len(mixture) < 2 or not own or mixture[1][0] not in majority:
+            continue
+        others = [c for t, c in majority.items() if t != mixture[0][0]]
+        hits.append(majority[mixture[1][0]] in own)
+        chances.append(sum(c in own for c in others) / len(others))
+    multi = sum(len(m) >= 2 for m in mixtures)
+    agreement = sum(hits) / len(hits) if hits else None
+    baseline = sum(chances) / len(chances) if chances else None
+    return {
+        "level": level,
+        "documents": len(hits),
+        "multi_topic_share": multi / len(mixtures) if mixtures else 0.0,
+        "agreement": agreement,
+        "baseline": baseline,
+        "lift": agreement / baseline if agreement is not None and baseline else None,
+    }
