@@ -7,7 +7,6 @@ from __future__ import annotations
 import itertools
 import os
 import signal
-import sqlite3
 import threading
 import time
 from collections.abc import Iterator
@@ -79,7 +78,7 @@ def test_ray_vectors_match_the_single_process_path(
 def _kill_first_writer(shards: ShardDir, killed: list[int], stop: threading.Event) -> None:
     """Kill (SIGKILL) the actor process that wrote the first shard, as soon as it has."""
     while not stop.is_set():
-        if keys := shards.keys():
+        if keys := shards.written():
             pid = int(shards.read(keys[0]).writer.rsplit(":", 1)[1])
             assert pid != os.getpid()
             os.kill(pid, signal.SIGKILL)
@@ -88,9 +87,7 @@ def _kill_first_writer(shards: ShardDir, killed: list[int], stop: threading.Even
         time.sleep(0.05)
 
 
-def test_a_killed_actor_loses_no_document(
-    local_ray: None, embedders: EmbedderPool, tmp_path: Path
-):
+def test_a_killed_actor_loses_no_document(local_ray: None, embedders: EmbedderPool, tmp_path: Path):
     docs = claims()
     embedder = embedders.get("minilm")
     settings = _settings(tmp_path, chunk_size=20)
@@ -106,10 +103,10 @@ def test_a_killed_actor_loses_no_document(
         watcher.join()
     assert killed, "no actor was killed"
     assert (report.documents, report.embedded_documents) == (DOCS, DOCS)
-    assert len(shards.keys()) == report.shards == 15
-    writers = {shards.read(k).writer.rsplit(":", 1)[1] for k in shards.keys()}
+    assert len(shards.written()) == report.shards == 15
+    writers = {shards.read(k).writer.rsplit(":", 1)[1] for k in shards.written()}
     assert writers - {str(killed[0])}, "no shard written after the kill"
     assert len(_cached(settings, embedder, docs)) == DOCS
-    assert sorted(itertools.chain.from_iterable(shards.read(k).doc_ids for k in shards.keys())) == sorted(
-        d.id for d in docs
-    )
+    assert sorted(
+        itertools.chain.from_iterable(shards.read(k).doc_ids for k in shards.written())
+    ) == sorted(d.id for d in docs)

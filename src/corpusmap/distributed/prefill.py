@@ -82,7 +82,9 @@ def _chunks(docs: Iterable[Document], size: int) -> Iterator[list[Document]]:
 class _Planner:
     """Sorts chunks into cached, reused (shard on disk) and to-embed, filling the cache."""
 
-    def __init__(self, settings: Settings, embedder: Embedder, cache: EmbeddingCache, shards: ShardDir):
+    def __init__(
+        self, settings: Settings, embedder: Embedder, cache: EmbeddingCache, shards: ShardDir
+    ):
         self.settings = settings
         self.splitter = PassageSplitter(
             embedder.tokenizer, embedder.passage_tokens, enabled=settings.passages
@@ -93,7 +95,9 @@ class _Planner:
     def plan(self, docs: Iterable[Document], report: RayReport) -> list[ShardTask]:
         tasks: list[ShardTask] = []
         for chunk in _chunks(docs, self.settings.chunk_size):
-            texts = self.splitter.split_many([d.text[: self.settings.max_text_chars] for d in chunk])
+            texts = self.splitter.split_many(
+                [d.text[: self.settings.max_text_chars] for d in chunk]
+            )
             ids = [d.id for d in chunk]
             hashes = [passages_hash(t) for t in texts]
             key = shard_key(ids, hashes)

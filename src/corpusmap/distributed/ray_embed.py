@@ -73,7 +73,9 @@ class EmbedderActor:
         keys, counts = [], []
         for key, payload in zip(batch["shard"], batch["payload"], strict=True):
             data = json.loads(str(payload))
-            self._embed_shard(str(key), data["ids"], [bytes.fromhex(h) for h in data["hashes"]], data["texts"])
+            self._embed_shard(
+                str(key), data["ids"], [bytes.fromhex(h) for h in data["hashes"]], data["texts"]
+            )
             keys.append(str(key))
             counts.append(len(data["ids"]))
         return {"shard": np.array(keys), "documents": np.array(counts, dtype=np.int64)}
@@ -92,7 +94,7 @@ def import_ray() -> Any:
     """The `ray` module, or a `ConfigError` that says how to install it."""
     try:
         import ray
-        import ray.data  # noqa: F401  (Ray Data ships in the `ray[data]` extra)
+        import ray.data  # Ray Data ships in the `ray[data]` extra
     except ImportError as exc:
         raise ConfigError(
             f"--ray / CORPUSMAP_RAY_ADDRESS needs Ray Data, which is not installed ({exc}); "

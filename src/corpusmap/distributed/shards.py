@@ -65,7 +65,7 @@ class ShardDir:
         """Whether the shard `key` is written (whole: partial files have other names)."""
         return self.path(key).is_file()
 
-    def keys(self) -> list[str]:
+    def written(self) -> list[str]:
         """The shards written so far."""
         return sorted(p.name[: -len(SHARD_SUFFIX)] for p in self.root.glob(f"*{SHARD_SUFFIX}"))
 
@@ -89,9 +89,7 @@ class ShardDir:
                     pa.binary(),
                 ),
             }
-        ).replace_schema_metadata(
-            {"dimension": str(dimension), "model": model, "writer": writer}
-        )
+        ).replace_schema_metadata({"dimension": str(dimension), "model": model, "writer": writer})
         final = self.path(key)
         partial = self.root / f"{_PARTIAL}{key}-{writer.replace(':', '-')}"
         pq.write_table(table, partial)
