@@ -70,12 +70,15 @@ def measure(docs_wanted: int, chunk: int) -> dict[str, Any]:
     """Docs/s single-process and on Ray (1 and 2 actors), and the vectors' agreement."""
     import ray
 
+    load_before = os.getloadavg()[0]
     docs = _docs(docs_wanted)
     embedder = Embedder("minilm")
     embedder.embed_documents([d.text for d in docs[:64]])  # warm-up
     single_rate, single = _single(embedder, docs, chunk)
     started = time.perf_counter()
-    ray.init(num_cpus=os.cpu_count() or 1, include_dashboard=False, log_to_driver=False)
+    ray.init(
+        address="local", num_cpus=os.cpu_count() or 1, include_dashboard=False, log_to_driver=False
+    )
     init_s = time.perf_counter() - started
     try:
         runs = [_on_ray(embedder, docs, actors, chunk) for actors in (1, 2)]
@@ -96,6 +99,7 @@ def measure(docs_wanted: int, chunk: int) -> dict[str, Any]:
         "ratio_2_actors": round(runs[1]["docs_per_s"] / single_rate, 3),
         "per_actor_docs_per_s": round(runs[0]["docs_per_s"], 1),
         "min_cosine": round(float(cosines.min()), 6),
+        "loadavg_start_end": [round(load_before, 2), round(os.getloadavg()[0], 2)],
     }
 
 

@@ -39,7 +39,7 @@ def claims(limit: int = DOCS) -> list[Document]:
 @pytest.fixture(scope="module")
 def local_ray() -> Iterator[None]:
     """A Ray cluster of two CPUs in this process, shut down after the module."""
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False)
     yield
     ray.shutdown()
 
