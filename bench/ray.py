@@ -66,6 +66,10 @@ def _on_ray(embedder: Embedder, docs: list[Document], actors: int, chunk: int) -
     }
 
 
+def _actors(run: dict[str, Any]) -> str:
+    return f"{run['actors']}_actor" + ("s" if run["actors"] > 1 else "")
+
+
 def measure(docs_wanted: int, chunk: int) -> dict[str, Any]:
     """Docs/s single-process and on Ray (1 and 2 actors), and the vectors' agreement."""
     import ray
@@ -93,7 +97,8 @@ def measure(docs_wanted: int, chunk: int) -> dict[str, Any]:
         "cpus": os.cpu_count(),
         "single_process_docs_per_s": round(single_rate, 1),
         "ray_init_s": round(init_s, 1),
-        "ray": runs,
+        **{f"ray_{_actors(r)}_docs_per_s": r["docs_per_s"] for r in runs},
+        **{f"ray_{_actors(r)}_s": r["seconds"] for r in runs},
         "workers": [r["actors"] for r in runs],
         "ratio_1_actor": round(runs[0]["docs_per_s"] / single_rate, 3),
         "ratio_2_actors": round(runs[1]["docs_per_s"] / single_rate, 3),

@@ -168,7 +168,7 @@ def _run(
         EmbedderActor,
         fn_constructor_args=(config,),
         batch_size=1,
-        concurrency=shape.actors,
+        compute=ray.data.ActorPoolStrategy(size=shape.actors),
         num_gpus=shape.gpus_per_actor,
         num_cpus=shape.cpus_per_actor,
         max_restarts=-1,
