@@ -501,6 +501,14 @@ SECTIONS: dict[str, Section] = {
         "pool",
         options=lambda data: f" --docs {data['docs']} --processes {data['processes']}",
     ),
+    "ray": Section(
+        "Embedding on Ray Data",
+        "docs/s of `embed_on_ray` (`corpusmap index --ray`) with 1 and 2 actors on a local "
+        "Ray cluster against the single-process path, on the same texts in one run (actor "
+        "start included), and the cosine of its vectors to the single-process ones.",
+        "ray",
+        options=lambda data: f" --docs {data['docs']} --shard-docs {data['shard_docs']}",
+    ),
     "query": Section(
         "Query latency",
         "The live API's search latency at each corpus size, with 1 and 8 clients, dense and "

@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from corpusmap.config import DEFAULT_MODE, SearchMode, get_settings
-from corpusmap.errors import CorpusError, CorpusmapError, DiskFullError
+from corpusmap.errors import ConfigError, CorpusError, CorpusmapError, DiskFullError
 from indexer.cli import builds as cli_builds
 from indexer.cli import commands, evaluate, queries
 from indexer.cli import diff as diff_cmd
@@ -132,6 +132,24 @@ def index(
             "env CORPUSMAP_EMBED_PROCESSES, default 1).",
         ),
     ] = None,
+    ray: Annotated[
+        str | None,
+        typer.Option(
+            "--ray",
+            metavar="ADDRESS",
+            help="Embed on Ray Data: 'auto' (this machine's Ray cluster), 'local' (a Ray "
+            "started for the run) or a cluster address; needs the `ray` extra "
+            "(env CORPUSMAP_RAY_ADDRESS; default: no Ray).",
+        ),
+    ] = None,
+    ray_actors: Annotated[
+        int | None,
+        typer.Option(
+            min=0,
+            help="Embedder actors of a --ray run; 0: one per GPU, or per CPU without GPUs "
+            "(env CORPUSMAP_RAY_ACTORS).",
+        ),
+    ] = None,
 ) -> None:
     """Read a corpus, embed it, load it into Milvus and fit topics on the stored vectors.
 
@@ -146,7 +164,11 @@ def index(
         min_topic_size=min_topic_size,
         chunk_size=chunk_size,
         embed_processes=embed_processes,
+        ray_address=ray,
+        ray_actors=ray_actors,
     )
+    if add and ray:
+        raise ConfigError("--ray embeds full index runs; --add embeds only its new documents")
     options = commands.IndexOptions(
         sources=sources,
         preset=preset,

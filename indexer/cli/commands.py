@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import logging
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,6 +21,7 @@ from corpusmap.builds.snapshots import (
     snapshot_ids,
 )
 from corpusmap.config import Settings, get_settings
+from corpusmap.distributed import RayReport, embed_on_ray, remove_run_folder
 from corpusmap.documents import Document
 from corpusmap.embedding.embedder import Embedder, EmbedderPool
 from corpusmap.errors import (
@@ -104,8 +105,14 @@ def run_index(settings: Settings, options: IndexOptions) -> dict[str, Any]:
     request = BuildRequest(
         collection, "index", docs, fit_topics=options.fit_topics, expected=_expected(options)
     )
-    summary = _build_reporting(settings, request, report)
-    return summary
+    prefill = None
+    if settings.ray_address:
+
+        def prefill(embedder: Embedder) -> RayReport:
+            fresh = _read_options(options, ReadReport())  # its problems: the build's report
+            return embed_on_ray(settings, embedder, fresh, collection)
+
+    return _build_reporting(settings, request, report, prefill)
 
 
 def run_add(settings: Settings, options: IndexOptions) -> dict[str, Any]:
@@ -148,12 +155,20 @@ def _only_new(
 
 
 def _build_reporting(
-    settings: Settings, request: BuildRequest, report: ReadReport
+    settings: Settings,
+    request: BuildRequest,
+    report: ReadReport,
+    prefill: Callable[[Embedder], RayReport] | None = None,
 ) -> dict[str, Any]:
+    """Build; with `prefill` (a Ray run), the embedding cache is filled on Ray first."""
     try:
         embedder = _embedder(settings)
         try:
+            ray_report = prefill(embedder) if prefill is not None else None
             summary = run_build(settings, request, embedder)
+            if ray_report is not None:
+                summary["ray"] = ray_report.to_dict()
+                remove_run_folder(settings, embedder, request.collection)
         finally:
             embedder.close()
     except CorpusError as exc:

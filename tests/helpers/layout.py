@@ -25,7 +25,7 @@ LAYERS: list[set[str]] = [
     {"config", "errors", "documents", "files"},
     {"embedding"},
     {"store"},
-    {"search", "topics"},
+    {"search", "topics", "distributed"},
     {"reports", "builds"},
 ]
 FORBIDDEN_APPS = {"src/corpusmap": {"api", "indexer"}, "indexer": {"api"}, "api": {"indexer"}}

@@ -121,6 +121,8 @@ GPU_BATCH_SIZE: Final = 64
 MAX_TEXT_CHARS: Final = 20_000
 #: Documents embedded, cached and inserted per step of an index run.
 CHUNK_SIZE: Final = 1024
+#: Folder under the data dir holding the vectors a Ray run's actors wrote (Parquet shards).
+RAY_SHARDS_DIR: Final = "ray_shards"
 #: Rows per Milvus insert.
 INSERT_BATCH_SIZE: Final = 1000
 #: Most documents left in the outlier topic -1 after a topic fit.

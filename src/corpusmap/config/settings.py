@@ -26,6 +26,7 @@ from corpusmap.config.defaults import (
     KEYWORD_COMPOUNDS,
     MAX_OUTLIER_SHARE,
     MAX_TEXT_CHARS,
+    RAY_SHARDS_DIR,
     SERVER_SCHEMES,
     TOPIC_SAMPLE_SIZE,
     Backend,
@@ -102,6 +103,22 @@ class Settings(BaseSettings):
         description="Worker processes that embed documents at index time (torch backend; "
         "sentence-transformers' multi-process pool, the CPU threads shared between them). "
         "1: embed in the indexer's own process.",
+    )
+    ray_address: str | None = Field(
+        default=None,
+        description="Embed an index run on Ray Data instead of in the indexer's process: "
+        "'auto' (the Ray cluster this machine belongs to), 'local' (a Ray started on this "
+        "machine for the run), or a cluster address (host:6379, ray://host:10001). Needs "
+        "the `ray` extra. Vectors land in Parquet shards under <data_dir>/ray_shards and "
+        "in the embedding cache; the indexer then loads Milvus as usual. Unset: no Ray.",
+    )
+    ray_actors: int = Field(
+        default=0,
+        ge=0,
+        le=4096,
+        description="Embedder actors of a Ray run (each loads the model; one GPU each when "
+        "the cluster has GPUs, else one CPU each). 0: one per GPU of the cluster, or one "
+        "per CPU when it has none.",
     )
     insert_batch_size: int = Field(
         default=INSERT_BATCH_SIZE,
@@ -268,6 +285,10 @@ class Settings(BaseSettings):
     def cache_dir(self) -> Path:
         """Where the embedding cache lives."""
         return self.data_dir / "cache" / "embeddings"
+
+    def ray_shards_dir(self) -> Path:
+        """Where a Ray run's actors write their vectors (one folder per run key)."""
+        return self.data_dir / RAY_SHARDS_DIR
 
     def uses_lite(self) -> bool:
         """Whether builds are Milvus Lite files (no server URI set)."""
