@@ -30,7 +30,7 @@ def test_the_description_records_the_index_and_older_ones_read_without():
     meta = CollectionMeta("minilm", 384, index=IndexSpec("HNSW", {"M": 8}, {"ef": 16}))
     assert CollectionMeta.from_description(meta.to_description()) == meta
     old = '{"corpusmap": 2, "model": "minilm", "dimension": 384}'
-    assert CollectionMeta.from_description(old) == CollectionMeta("minilm", 384)
+    assert CollectionMeta.from_description(old) == CollectionMeta("minilm", 384, schema_version=2)
 
 
 def test_hnsw_ef_is_raised_to_the_search_depth_and_nothing_else_changes():
