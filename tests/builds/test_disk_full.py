@@ -149,15 +149,20 @@ def test_a_full_disk_fails_the_build_in_one_line_and_a_rerun_resumes(
     assert [b.status for b in registry.builds("news")] == ["complete", "complete"]  # failed: pruned
 
 
+#: Room for the first build (200 stories, with their topic mixtures) and some of the
+#: second run's embedding cache before the disk fills.
+DISK_MB = 12
+
+
 @pytest.fixture
 def small_disk(tmp_path: Path) -> Iterator[Path]:
-    """An 8 MB tmpfs (root only), unmounted afterwards."""
+    """A DISK_MB tmpfs (root only), unmounted afterwards."""
     if os.geteuid() != 0:
         pytest.skip("mounting a small tmpfs needs root")
     disk = tmp_path / "disk"
     disk.mkdir()
     mounted = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", str(disk)], capture_output=True
+        ["mount", "-t", "tmpfs", "-o", f"size={DISK_MB}m", "tmpfs", str(disk)], capture_output=True
     )
     if mounted.returncode != 0:
         pytest.skip(f"cannot mount a tmpfs: {mounted.stderr.decode().strip()}")
@@ -200,7 +205,7 @@ def test_a_real_full_disk_then_room_as_asked_for(small_disk: Path, tmp_path: Pat
     assert [b.status for b in registry.builds("news")] in (["complete"], ["complete", "failed"])
     assert _temporary_files(data_dir) == []
 
-    _grow(small_disk, 8 + int(matched["mb"]))  # the room the message asked for
+    _grow(small_disk, DISK_MB + int(matched["mb"]))  # the room the message asked for
     resumed = run_index(settings, _options(corpus))
     assert resumed["documents"] == 1600 and resumed["from_cache"] > 200
     assert registry.current_id("news") == resumed["build"]
