@@ -5,31 +5,41 @@ topics): first embedding every document, then again with every vector in the
 embedding cache, which leaves reading, splitting, the cache, the snapshot and the
 Milvus insert. Peak RSS is the index child's (`ru_maxrss`, which covers the
 Milvus Lite server it waits for too). Not part of `make bench` (about 2 minutes).
-`--embedder-only` instead embeds all 10,000 documents in this process, chunk by
-chunk as the pipeline does, and records the peak RSS after each chunk (where in
-embedding the memory goes): bench/results/memory_embedder.json.
 
-    python -m bench.memory [--sizes 1000,4000] [--embedder-only]  ->  bench/results/memory.json
+`--embedder-only N` instead embeds N documents (the 10,000 real ones, then their
+words rotated, so batch shapes keep varying) with one `Embedder` in a child
+process, 1,000 at a time as the pipeline does, and records RSS and peak RSS after
+each chunk: once as corpusmap runs (freed heap handed back after each chunk,
+`corpusmap.embedding.memory`), once without, in the same run. `embedder_rss_growth_mb`
+is RSS after N minus RSS after 5,000 (about 30 minutes at N = 50,000 on 2 cores).
+
+    python -m bench.memory [--sizes 1000,5000] [--embedder-only 50000]  ->  results/memory.json
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
-from bench.common import SHARED_DATA, run_child, write_result
+from bench.common import RESULTS, SHARED_DATA, run_child, write_result
 from bench.synthetic import BASE_SETS
 
 FILES = [str(SHARED_DATA / "retrieval" / name / "corpus.jsonl") for name in BASE_SETS]
+OFFLINE = {"HF_HUB_OFFLINE": "1"}
+#: Documents embedded per chunk in `--embedder-only`, and where its growth is counted from.
+CHUNK = 1000
+GROWTH_FROM = 5000
 
 
 def index_peak_mb(data_dir: str, documents: int) -> dict[str, float]:
     """Index the first `documents` documents; what it embedded and its peak RSS in MB."""
     args = ["-m", "indexer", "--data-dir", data_dir, "index", *FILES, "--preset", "beir"]
     args += ["--collection", "memory", "--no-topics", "--limit", str(documents)]
-    out, peak = run_child(args, env={"HF_HUB_OFFLINE": "1"})
+    out, peak = run_child(args, env=OFFLINE)
     summary = json.loads(out)
     return {
         "documents": summary["documents"],
@@ -38,46 +48,95 @@ def index_peak_mb(data_dir: str, documents: int) -> dict[str, float]:
     }
 
 
-def embedder_peaks() -> None:
-    """Peak RSS after each 1,024-document chunk embedded by one `Embedder` (no store)."""
+def varied_text(texts: list[str], i: int) -> str:
+    """Text i of a corpus longer than the real one: a real text, and past the end the
+    same words rotated and shortened by copy, so lengths (batch shapes) keep varying."""
+    text = texts[i % len(texts)]
+    copy = i // len(texts)
+    if not copy:
+        return text
+    words = text.split()
+    k = (copy * 7) % max(1, len(words))
+    return " ".join(words[k:] + words[:k][: len(words) // 2])
+
+
+def embedder_child(documents: int, release: bool) -> None:
+    """Embed `documents` texts with one `Embedder`, 1,000 at a time as split passages
+    (as the pipeline does, no store); print RSS and peak RSS in MB after each chunk."""
     from bench.synthetic import base_documents
     from corpusmap.embedding.embedder import Embedder
     from corpusmap.store.passages import PassageSplitter
 
-    docs = base_documents()
+    texts = [d.text for d in base_documents()]
     embedder = Embedder("minilm")
+    embedder.release_memory = release
     splitter = PassageSplitter(embedder.tokenizer, embedder.passage_tokens)
-    peaks = {"0": _peak_mb()}
-    for start in range(0, len(docs), 1024):
-        parts = splitter.split_many([d.text for d in docs[start : start + 1024]])
+    rows: dict[str, list[float]] = {"0": _memory_mb()}
+    for start in range(0, documents, CHUNK):
+        chunk = [varied_text(texts, i) for i in range(start, min(documents, start + CHUNK))]
+        parts = splitter.split_many(chunk)
         embedder.embed_documents([p for doc in parts for p in doc])
-        peaks[str(min(len(docs), start + 1024))] = _peak_mb()
-        print(start + 1024, peaks, flush=True)
-    write_result("memory_embedder", {"peak_rss_mb_after_documents": peaks})
+        rows[str(start + len(chunk))] = _memory_mb()
+        print(start + len(chunk), rows[str(start + len(chunk))], file=sys.stderr, flush=True)
+    print(json.dumps(rows))
 
 
-def _peak_mb() -> float:
-    status = Path("/proc/self/status").read_text().splitlines()
-    return round(int(next(x for x in status if x.startswith("VmHWM:")).split()[1]) / 1024, 1)
+def embedder_growth(documents: int) -> dict[str, Any]:
+    """RSS growth of the embedder from 5k documents to `documents`, with freed heap
+    handed back after each chunk (the default) and without (the baseline)."""
+    figures: dict[str, Any] = {}
+    for name, release in (("released", True), ("not_released", False)):
+        args = ["-m", "bench.memory", "--embedder-child", str(documents)]
+        out, _ = run_child(args + ([] if release else ["--keep-freed"]), env=OFFLINE)
+        rows = json.loads(out.splitlines()[-1])
+        figures[name] = {
+            "rss_mb_after_documents": {k: v[0] for k, v in rows.items()},
+            "peak_rss_mb_after_documents": {k: v[1] for k, v in rows.items()},
+            "rss_growth_mb": round(rows[str(documents)][0] - rows[str(GROWTH_FROM)][0], 1),
+        }
+        print(name, figures[name]["rss_growth_mb"], flush=True)
+    figures["embedder_rss_growth_mb"] = figures["released"]["rss_growth_mb"]
+    figures["growth_from_to"] = [GROWTH_FROM, documents]
+    return figures
+
+
+def _memory_mb() -> list[float]:
+    """This process's RSS and peak RSS (VmRSS, VmHWM) in MB."""
+    status = dict(line.split(":", 1) for line in Path("/proc/self/status").read_text().splitlines())
+    return [round(int(status[key].split()[0]) / 1024, 1) for key in ("VmRSS", "VmHWM")]
 
 
 def main() -> None:
     """Measure each size embedded and cached; write bench/results/memory.json."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="1000,4000")
-    parser.add_argument("--embedder-only", action="store_true")
+    parser.add_argument("--sizes", default="1000,5000")
+    parser.add_argument("--embedder-only", type=int, metavar="DOCUMENTS", default=0)
+    parser.add_argument("--embedder-child", type=int, default=0, help=argparse.SUPPRESS)
+    parser.add_argument("--keep-freed", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args([] if __name__ != "__main__" else None)
-    if args.embedder_only:
-        embedder_peaks()
+    if args.embedder_child:
+        embedder_child(args.embedder_child, release=not args.keep_freed)
         return
-    figures: dict[str, dict[str, dict[str, float]]] = {}
-    for size in (int(s) for s in args.sizes.split(",")):
-        with tempfile.TemporaryDirectory() as data_dir:
-            embedded = index_peak_mb(data_dir, size)
-            cached = index_peak_mb(data_dir, size)
-        figures[str(size)] = {"embedding": embedded, "vectors_cached": cached}
-        print(size, figures[str(size)], flush=True)
+    figures = _previous()
+    if args.embedder_only:
+        figures["embedder"] = embedder_growth(args.embedder_only)
+        figures["embedder_rss_growth_mb"] = figures["embedder"]["embedder_rss_growth_mb"]
+    else:
+        for size in (int(s) for s in args.sizes.split(",")):
+            with tempfile.TemporaryDirectory() as data_dir:
+                embedded = index_peak_mb(data_dir, size)
+                cached = index_peak_mb(data_dir, size)
+            figures[str(size)] = {"embedding": embedded, "vectors_cached": cached}
+            print(size, figures[str(size)], flush=True)
     write_result("memory", figures)
+
+
+def _previous() -> dict[str, Any]:
+    """The figures already in bench/results/memory.json (one part is measured at a time)."""
+    path = RESULTS / "memory.json"
+    figures = json.loads(path.read_text()) if path.exists() else {}
+    figures.pop("machine", None)
+    return figures
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ from tqdm import tqdm
 
 from corpusmap.config import CPU_BATCH_SIZE, GPU_BATCH_SIZE, Settings
 from corpusmap.embedding.batching import Vectors, length_sorted_batches
+from corpusmap.embedding.memory import release_freed_memory
 from corpusmap.embedding.models import load_sentence_transformer, resolve_model
 from corpusmap.errors import ModelLoadError
 
@@ -82,6 +83,9 @@ class Embedder:
         self._query_onnx: OnnxEncoder | None = self._onnx
         self._query_backend = "torch" if query_backend == "auto" and not on_cpu else query_backend
         self._query_lock = threading.Lock()
+        #: Hand freed heap back after each call (`corpusmap.embedding.memory`): RSS stays
+        #: flat over a long run. Off only to measure what it saves (`bench.memory`).
+        self.release_memory = True
 
     @classmethod
     def from_settings(cls, settings: Settings, model: str | None = None) -> Embedder:
@@ -117,6 +121,14 @@ class Embedder:
         `on_batch(n)` is told of each batch of `n` texts done (a caller's own bar)."""
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
+        vectors = self._embed(texts, progress, on_batch)
+        if self.release_memory:
+            release_freed_memory()
+        return vectors
+
+    def _embed(
+        self, texts: Sequence[str], progress: bool, on_batch: Callable[[int], None] | None
+    ) -> Vectors:
         if self._onnx is not None:
             return self._onnx.encode(texts, "document", on_batch)
         if self.processes > 1 and len(texts) >= self.processes * self.batch_size:

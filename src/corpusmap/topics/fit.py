@@ -30,12 +30,14 @@ from corpusmap.config import MAX_OUTLIER_SHARE
 from corpusmap.errors import ConfigError
 from corpusmap.store.topic_store import OUTLIER_TOPIC, TopicSummary
 from corpusmap.topics.clustering import ClusterParams, centroids, cluster_documents, normalise
+from corpusmap.topics.cohesion import LABEL_CORE, term_presence
 from corpusmap.topics.sample import cluster_on_sample
 from corpusmap.topics.words import (
     CANDIDATES,
     KEYWORDS,
     PATENT_STOP_WORDS,
     WordEmbedder,
+    analyze,
     build_vectorizer,
     clean_keywords,
     label_terms,
@@ -197,22 +199,38 @@ def _summaries(
     """Keywords, a readable label and the distinct documents nearest each topic's centroid."""
     candidates = [clean_keywords(model.get_topic(t) or [], CANDIDATES) for t in topic_ids]
     pools = [[w for w, _ in c[:KEYWORDS]] for c in candidates]
-    terms = label_terms(pools, topic_vectors, embedder)
+    order = [_nearest_members(unit, labels, t, topic_vectors[i]) for i, t in enumerate(topic_ids)]
+    presence = [
+        None
+        if topic == OUTLIER_TOPIC
+        else term_presence([texts[j] for j in nearest[:LABEL_CORE]], pool, analyze)
+        for topic, nearest, pool in zip(topic_ids, order, pools, strict=True)
+    ]
+    terms = label_terms(pools, topic_vectors, embedder, presence=presence)
     summaries = []
-    for i, topic in enumerate(topic_ids):
-        members = np.flatnonzero(labels == topic)
-        nearest = members[np.argsort(-(unit[members] @ topic_vectors[i]), kind="stable")]
+    for i, (topic, nearest) in enumerate(zip(topic_ids, order, strict=True)):
         label = "outliers" if topic == OUTLIER_TOPIC else ", ".join(terms[i])
         summaries.append(
             TopicSummary(
                 topic_id=topic,
                 label=label or f"topic {topic}",
-                size=int(members.size),
+                size=int(nearest.size),
                 keywords=candidates[i][:KEYWORDS],
                 representative_ids=distinct_documents(nearest.tolist(), ids, texts),
             )
         )
     return summaries
+
+
+def _nearest_members(
+    unit: npt.NDArray[np.float32],
+    labels: npt.NDArray[np.int64],
+    topic: int,
+    centre: npt.NDArray[np.float32],
+) -> npt.NDArray[np.int64]:
+    """A topic's members, nearest its centroid first."""
+    members = np.flatnonzero(labels == topic)
+    return members[np.argsort(-(unit[members] @ centre), kind="stable")]
 
 
 def duplicate_key(*parts: str) -> str:

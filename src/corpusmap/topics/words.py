@@ -18,6 +18,8 @@ from typing import Any, Protocol
 import numpy as np
 import numpy.typing as npt
 
+from corpusmap.topics.cohesion import Presence, coverage, pair_npmi
+
 #: Words that carry no topic in patent claims and abstracts.
 PATENT_STOP_WORDS = frozenset(
     [
@@ -190,24 +192,66 @@ def label_terms(
     *,
     n: int = LABEL_TERMS,
     diversity: float = 0.3,
+    presence: Sequence[Presence | None] | None = None,
 ) -> list[list[str]]:
-    """Label terms per topic: MMR against each centroid, or c-TF-IDF order without a model.
+    """Label terms per topic.
 
-    Terms sharing a word with one already picked are skipped ("golf club" then not "club").
+    With `presence` (per topic, which of its core documents hold each candidate,
+    `corpusmap.topics.cohesion`), terms are picked one by one for being near the
+    centroid, common in the core and written together with the terms already picked
+    (`_cohesive`). Without it: MMR against each centroid, or c-TF-IDF order without a
+    model. Terms sharing a word with one already picked are skipped ("golf club" then
+    not "club").
     """
-    if embedder is None:
-        return [_first_distinct(terms, n) for terms in candidates]
+    vectors = _term_vectors(candidates, embedder)
+    labels: list[list[str]] = []
+    for i, terms in enumerate(candidates):
+        held = presence[i] if presence is not None else None
+        if not terms:
+            labels.append([])
+        elif held is not None:
+            labels.append(_cohesive(list(terms), vectors[i], centroids[i], held, n))
+        elif embedder is None:
+            labels.append(_first_distinct(terms, n))
+        else:
+            labels.append(_mmr(vectors[i], centroids[i], list(terms), n, diversity))
+    return labels
+
+
+def _term_vectors(candidates: Sequence[Sequence[str]], embedder: WordEmbedder | None) -> list[Any]:
+    """Per topic, its candidates' embedded vectors (with a model) or None."""
     vocabulary = sorted({t for terms in candidates for t in terms})
-    if not vocabulary:
-        return [[] for _ in candidates]
+    if embedder is None or not vocabulary:
+        return [None for _ in candidates]
     embedded = np.asarray(embedder.embed_documents(vocabulary), dtype=np.float32)
     row = {t: i for i, t in enumerate(vocabulary)}
-    return [
-        _mmr(embedded[[row[t] for t in terms]], centroid, list(terms), n, diversity)
-        if terms
-        else []
-        for terms, centroid in zip(candidates, centroids, strict=True)
-    ]
+    return [embedded[[row[t] for t in terms]] if terms else None for terms in candidates]
+
+
+def _cohesive(
+    terms: list[str], vectors: Any, centroid: npt.NDArray[np.float32], held: Presence, n: int
+) -> list[str]:
+    """Greedy: each pick maximises closeness to the centroid (rescaled to 0..1 over the
+    candidates; c-TF-IDF rank without a model) + the share of core documents holding
+    it + its mean NPMI there with the terms picked before."""
+    if vectors is not None:
+        closeness = (vectors @ centroid).astype(np.float64)
+    else:
+        closeness = -np.arange(len(terms), dtype=np.float64)
+    spread = float(closeness.max() - closeness.min()) or 1.0
+    base = (closeness - closeness.min()) / spread + coverage(held)
+    together = pair_npmi(held)
+    chosen: list[int] = []
+    while len(chosen) < n:
+        score = base + (together[:, chosen].mean(axis=1) if chosen else 0.0)
+        picked = [terms[i] for i in chosen]
+        for i, term in enumerate(terms):
+            if i in chosen or _overlaps(term, picked) or not held[:, i].any():
+                score[i] = -np.inf
+        if not np.isfinite(score).any():
+            break
+        chosen.append(int(np.argmax(score)))
+    return [terms[i] for i in chosen]
 
 
 def _first_distinct(terms: Sequence[str], n: int) -> list[str]:
