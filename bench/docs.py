@@ -350,17 +350,36 @@ def per_size(data: dict[str, Any]) -> Blocks:
     return blocks + (generic(left) if left else [])
 
 
-def memory_embedder(data: dict[str, Any]) -> Blocks:
-    """Peak RSS after each chunk."""
-    peaks = data.get("peak_rss_mb_after_documents", {})
-    blocks = [
-        table(
-            ["documents embedded", "peak RSS MB"],
-            ([cell(int(k)), cell(v)] for k, v in peaks.items()),
-        )
+def memory(data: dict[str, Any]) -> Blocks:
+    """One row per index size; then the embedder's RSS after each chunk, with and
+    without freed heap handed back."""
+    blocks = per_size(rest(data, "embedder", "embedder_rss_growth_mb"))
+    embedder = data.get("embedder")
+    if not embedder:
+        return blocks
+    runs = ("released", "not_released")
+    after = embedder["released"]["rss_mb_after_documents"]
+    rows = (
+        [cell(int(k))]
+        + [
+            cell(embedder[r][f][k])
+            for r in runs
+            for f in ("rss_mb_after_documents", "peak_rss_mb_after_documents")
+        ]
+        for k in after
+        if int(k) % 5000 == 0
+    )
+    header = ["documents embedded", "RSS MB", "peak RSS MB", "RSS MB, kept", "peak RSS MB, kept"]
+    growth = ", ".join(f"{r.replace('_', ' ')} {embedder[r]['rss_growth_mb']}" for r in runs)
+    start, stop = embedder["growth_from_to"]
+    return [
+        *blocks,
+        f"One `Embedder`, {stop:,} documents (`--embedder-only {stop}`): freed heap handed "
+        "back after each chunk (corpusmap's default) and kept (the baseline), same run:",
+        table(header, rows),
+        f"RSS growth from {start:,} to {stop:,} documents, MB: {growth} "
+        f"(`embedder_rss_growth_mb` = {data.get('embedder_rss_growth_mb')}).",
     ]
-    left = rest(data, "peak_rss_mb_after_documents")
-    return blocks + (generic(left) if left else [])
 
 
 def topics(data: dict[str, Any]) -> Blocks:
@@ -482,17 +501,17 @@ SECTIONS: dict[str, Section] = {
     "memory": Section(
         "Index memory",
         "Peak RSS of `corpusmap index` at each corpus size, embedding every document and "
-        "again with every vector in the embedding cache.",
+        "again with every vector in the embedding cache; and one embedder's RSS over a "
+        "long run.",
         "memory",
         options=sizes_option("--sizes"),
-        render=per_size,
+        render=memory,
     ),
-    "memory_embedder": Section(
-        "Embedder memory",
-        "Peak RSS of one `Embedder` after each 1,024-document chunk of the 10,000 BEIR documents.",
-        "memory",
-        options=lambda data: " --embedder-only",
-        render=memory_embedder,
+    "labels": Section(
+        "Topic label coherence",
+        "NPMI of each topic's label words over its corpus, labels picked by co-occurrence "
+        "in the topic's core documents (the default) and by MMR alone, on one fit.",
+        "labels",
     ),
     "pool": Section(
         "Embedding worker pool",

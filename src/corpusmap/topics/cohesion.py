@@ -48,10 +48,3 @@ def pair_npmi(presence: Presence) -> npt.NDArray[np.float64]:
     npmi[np.isclose(joint, 1.0)] = 1.0  # in every document: as together as can be
     np.fill_diagonal(npmi, 1.0)
     return np.nan_to_num(npmi, nan=-1.0)
-
-
-def coverage(presence: Presence) -> npt.NDArray[np.float64]:
-    """Share of the core documents that hold each term."""
-    if not len(presence):
-        return np.zeros(presence.shape[1])
-    return presence.mean(axis=0).astype(np.float64)

@@ -5,8 +5,8 @@ Milvus with `corpusmap.topics.clustering` (a spectral embedding of the exact k-N
 then HDBSCAN, then outliers reassigned down to a configurable share: the
 partition does not hinge on the seed), hands that partition to BERTopic as a
 manual topic model, and describes each topic by c-TF-IDF keywords with stop
-words removed and a label chosen by maximal marginal relevance. The fitted model
-is saved with safetensors (never pickle), with a JSON record of the seed,
+words removed and a label of keywords written together (`words.label_terms`).
+The fitted model is saved with safetensors (never pickle), with a JSON record of the seed,
 parameters, library versions and a corpus fingerprint.
 """
 

@@ -2,10 +2,11 @@
 
 Keywords are c-TF-IDF terms (unigrams and bigrams, so patent phrases such as
 "golf club" or "heat exchanger" survive) with English, patent boilerplate and
-markup stop words removed. A label is a few keywords picked by maximal marginal
-relevance: close to the topic's centroid in the embedding space (the words are
-embedded with the collection's model; documents are never embedded again) and
-not repeating one another.
+markup stop words removed. A label is a few keywords picked one by one: close to
+the topic's centroid in the embedding space (the words are embedded with the
+collection's model; documents are never embedded again), written together with the
+terms picked before in the topic's core documents (`corpusmap.topics.cohesion`), and
+sharing no word with them.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any, Protocol
 import numpy as np
 import numpy.typing as npt
 
-from corpusmap.topics.cohesion import Presence, coverage, pair_npmi
+from corpusmap.topics.cohesion import Presence, pair_npmi
 
 #: Words that carry no topic in patent claims and abstracts.
 PATENT_STOP_WORDS = frozenset(
@@ -198,7 +199,7 @@ def label_terms(
 
     With `presence` (per topic, which of its core documents hold each candidate,
     `corpusmap.topics.cohesion`), terms are picked one by one for being near the
-    centroid, common in the core and written together with the terms already picked
+    centroid and written together with the terms already picked
     (`_cohesive`). Without it: MMR against each centroid, or c-TF-IDF order without a
     model. Terms sharing a word with one already picked are skipped ("golf club" then
     not "club").
@@ -232,14 +233,15 @@ def _cohesive(
     terms: list[str], vectors: Any, centroid: npt.NDArray[np.float32], held: Presence, n: int
 ) -> list[str]:
     """Greedy: each pick maximises closeness to the centroid (rescaled to 0..1 over the
-    candidates; c-TF-IDF rank without a model) + the share of core documents holding
-    it + its mean NPMI there with the terms picked before."""
+    candidates; c-TF-IDF rank without a model) + its mean NPMI in the core with the
+    terms picked before. (Adding the share of core documents holding a term, tried too,
+    favoured generic words: "optical, image, data".)"""
     if vectors is not None:
         closeness = (vectors @ centroid).astype(np.float64)
     else:
         closeness = -np.arange(len(terms), dtype=np.float64)
     spread = float(closeness.max() - closeness.min()) or 1.0
-    base = (closeness - closeness.min()) / spread + coverage(held)
+    base = (closeness - closeness.min()) / spread
     together = pair_npmi(held)
     chosen: list[int] = []
     while len(chosen) < n:
