@@ -358,27 +358,24 @@ def memory(data: dict[str, Any]) -> Blocks:
     if not embedder:
         return blocks
     runs = ("released", "not_released")
-    after = embedder["released"]["rss_mb_after_documents"]
+    columns = ("rss_mb_after_documents", "peak_rss_mb_after_documents")
     rows = (
-        [cell(int(k))]
-        + [
-            cell(embedder[r][f][k])
-            for r in runs
-            for f in ("rss_mb_after_documents", "peak_rss_mb_after_documents")
-        ]
-        for k in after
+        [cell(int(k))] + [cell(embedder[r][f].get(k, "")) for r in runs for f in columns]
+        for k in embedder["released"]["rss_mb_after_documents"]
         if int(k) % 5000 == 0
     )
     header = ["documents embedded", "RSS MB", "peak RSS MB", "RSS MB, kept", "peak RSS MB, kept"]
-    growth = ", ".join(f"{r.replace('_', ' ')} {embedder[r]['rss_growth_mb']}" for r in runs)
-    start, stop = embedder["growth_from_to"]
+    growth = "; ".join(
+        f"{r.replace('_', ' ')}, {embedder[r]['growth_from_to'][0]:,} to "
+        f"{embedder[r]['growth_from_to'][1]:,}: {embedder[r]['rss_growth_mb']} MB"
+        for r in runs
+    )
     return [
         *blocks,
-        f"One `Embedder`, {stop:,} documents (`--embedder-only {stop}`): freed heap handed "
-        "back after each chunk (corpusmap's default) and kept (the baseline), same run:",
+        "One `Embedder` (`--embedder-only N`): freed heap handed back after each chunk "
+        "(corpusmap's default), and kept (the baseline):",
         table(header, rows),
-        f"RSS growth from {start:,} to {stop:,} documents, MB: {growth} "
-        f"(`embedder_rss_growth_mb` = {data.get('embedder_rss_growth_mb')}).",
+        f"RSS growth: {growth} (`embedder_rss_growth_mb` = {data.get('embedder_rss_growth_mb')}).",
     ]
 
 
@@ -512,6 +509,7 @@ SECTIONS: dict[str, Section] = {
         "NPMI of each topic's label words over its corpus, labels picked by co-occurrence "
         "in the topic's core documents (the default) and by MMR alone, on one fit.",
         "labels",
+        options=lambda data: " --corpora " + ",".join(k for k in data if k != "machine"),
     ),
     "pool": Section(
         "Embedding worker pool",

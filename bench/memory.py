@@ -10,8 +10,9 @@ Milvus Lite server it waits for too). Not part of `make bench` (about 2 minutes)
 words rotated, so batch shapes keep varying) with one `Embedder` in a child
 process, 1,000 at a time as the pipeline does, and records RSS and peak RSS after
 each chunk: once as corpusmap runs (freed heap handed back after each chunk,
-`corpusmap.embedding.memory`), once without, in the same run. `embedder_rss_growth_mb`
-is RSS after N minus RSS after 5,000 (about 30 minutes at N = 50,000 on 2 cores).
+`corpusmap.embedding.memory`), then without, to `--baseline-documents` (20,000).
+`embedder_rss_growth_mb` is RSS after N minus RSS after 5,000 (N = 50,000: about 15
+minutes for the first child on a quiet 2-core machine).
 
     python -m bench.memory [--sizes 1000,5000] [--embedder-only 50000]  ->  results/memory.json
 """
@@ -81,23 +82,30 @@ def embedder_child(documents: int, release: bool) -> None:
     print(json.dumps(rows))
 
 
-def embedder_growth(documents: int) -> dict[str, Any]:
+def embedder_growth(documents: int, baseline: int) -> dict[str, Any]:
     """RSS growth of the embedder from 5k documents to `documents`, with freed heap
-    handed back after each chunk (the default) and without (the baseline)."""
+    handed back after each chunk (the default), and to `baseline` documents without
+    (the baseline; shorter, as its growth shows early)."""
     figures: dict[str, Any] = {}
-    for name, release in (("released", True), ("not_released", False)):
-        args = ["-m", "bench.memory", "--embedder-child", str(documents)]
+    for name, release, size in (("released", True, documents), ("not_released", False, baseline)):
+        args = ["-m", "bench.memory", "--embedder-child", str(size)]
         out, _ = run_child(args + ([] if release else ["--keep-freed"]), env=OFFLINE)
-        rows = json.loads(out.splitlines()[-1])
-        figures[name] = {
-            "rss_mb_after_documents": {k: v[0] for k, v in rows.items()},
-            "peak_rss_mb_after_documents": {k: v[1] for k, v in rows.items()},
-            "rss_growth_mb": round(rows[str(documents)][0] - rows[str(GROWTH_FROM)][0], 1),
-        }
+        figures[name] = growth_figures(json.loads(out.splitlines()[-1]))
         print(name, figures[name]["rss_growth_mb"], flush=True)
     figures["embedder_rss_growth_mb"] = figures["released"]["rss_growth_mb"]
-    figures["growth_from_to"] = [GROWTH_FROM, documents]
     return figures
+
+
+def growth_figures(rows: dict[str, list[float]]) -> dict[str, Any]:
+    """One child's rows as RSS and peak RSS by documents embedded, and its RSS growth
+    from `GROWTH_FROM` documents to the last chunk."""
+    last = max(rows, key=int)
+    return {
+        "rss_mb_after_documents": {k: v[0] for k, v in rows.items()},
+        "peak_rss_mb_after_documents": {k: v[1] for k, v in rows.items()},
+        "growth_from_to": [GROWTH_FROM, int(last)],
+        "rss_growth_mb": round(rows[last][0] - rows[str(GROWTH_FROM)][0], 1),
+    }
 
 
 def _memory_mb() -> list[float]:
@@ -111,6 +119,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1000,5000")
     parser.add_argument("--embedder-only", type=int, metavar="DOCUMENTS", default=0)
+    parser.add_argument("--baseline-documents", type=int, default=20_000)
     parser.add_argument("--embedder-child", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--keep-freed", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args([] if __name__ != "__main__" else None)
@@ -119,7 +128,7 @@ def main() -> None:
         return
     figures = _previous()
     if args.embedder_only:
-        figures["embedder"] = embedder_growth(args.embedder_only)
+        figures["embedder"] = embedder_growth(args.embedder_only, args.baseline_documents)
         figures["embedder_rss_growth_mb"] = figures["embedder"]["embedder_rss_growth_mb"]
     else:
         for size in (int(s) for s in args.sizes.split(",")):
