@@ -5,7 +5,10 @@ Both fit the SAME MiniLM vectors in the same run, on AG News (7,600 test texts,
 claim's subclasses fall in, ties alphabetical). Each is fitted with 5 seeds:
 `seed_ari` is the mean pairwise ARI of their assignments (outliers as one
 cluster), `min_topics_over_seeds` the fewest topics; every other figure is the
-seed-42 fit's. `multi_topic_agreement` (corpusmap only, claims only: AG News has one
+seed-42 fit's. `label_coherence` is the NPMI of each topic's label words over the corpus
+(mean over topics and the minimum; corpusmap's labels as picked with the MiniLM embedder,
+BERTopic's its top three terms), `largest_topic_share` the largest topic's share of all
+documents. `multi_topic_agreement` (corpusmap only, claims only: AG News has one
 label a text) is how often a claim's second topic's majority CPC section is one of its
 own sections, with `multi_topic_baseline` the same for a random other topic
 (`corpusmap.topics.metrics.multi_topic_agreement`; the vectors here are whole claims, so
@@ -16,6 +19,7 @@ Vectors are cached in bench/.cache/. Run: `.venv/bin/python -m bench.topics`.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import time
 from collections.abc import Callable
@@ -24,7 +28,8 @@ from typing import Any
 import numpy as np
 
 from bench.common import write_result
-from bench.topic_corpora import CORPORA, Corpus, load_corpus
+from bench.topic_corpora import CORPORA, MODEL, Corpus, load_corpus
+from corpusmap.embedding.embedder import Embedder
 from corpusmap.topics.fit import fit_topics
 from corpusmap.topics.metrics import (
     CPC_LEVELS,
@@ -36,19 +41,29 @@ from corpusmap.topics.mixture import document_mixtures
 from corpusmap.topics.words import PATENT_STOP_WORDS
 
 SEEDS = (42, 7, 0, 1, 2)
-Fit = tuple[list[int], dict[int, list[str]]]
+#: Assignments in document order, top terms per topic and each topic's label.
+Fit = tuple[list[int], dict[int, list[str]], dict[int, str]]
+#: Words of a BERTopic label: its default name is its first four terms; three are scored,
+#: as many as corpusmap's labels hold.
+BERTOPIC_LABEL_TERMS = 3
+
+
+@functools.cache
+def _embedder() -> Embedder:
+    return Embedder(MODEL)
 
 
 def corpusmap_fit(corpus: Corpus, seed: int) -> Fit:
-    """corpusmap's fit: assignments in document order and top terms per topic."""
-    fit = fit_topics(corpus.ids, corpus.texts, corpus.vectors, seed=seed)
+    """corpusmap's fit, labels picked with the MiniLM embedder as an index run does."""
+    fit = fit_topics(corpus.ids, corpus.texts, corpus.vectors, seed=seed, embedder=_embedder())
     terms = {s.topic_id: [w for w, _ in s.keywords] for s in fit.summaries}
-    return [fit.assignments[i] for i in corpus.ids], terms
+    labels = {s.topic_id: s.label for s in fit.summaries}
+    return [fit.assignments[i] for i in corpus.ids], terms, labels
 
 
 def mixture_agreement(corpus: Corpus, seed: int = SEEDS[0]) -> dict[str, Any]:
     """How often corpusmap's second topics agree with the CPC codes, per CPC level."""
-    fit = fit_topics(corpus.ids, corpus.texts, corpus.vectors, seed=seed)
+    fit = fit_topics(corpus.ids, corpus.texts, corpus.vectors, seed=seed, embedder=_embedder())
     topic_ids = [s.topic_id for s in fit.summaries]
     mixtures = document_mixtures(
         corpus.ids, corpus.vectors, fit.assignments, topic_ids, fit.vectors
@@ -79,7 +94,8 @@ def bertopic_default_fit(corpus: Corpus, seed: int) -> Fit:
     model = BERTopic(embedding_model=None, umap_model=umap)
     topics, _ = model.fit_transform(corpus.texts, embeddings=corpus.vectors)
     terms = {t: [w for w, _ in model.get_topic(t) or []] for t in set(topics)}
-    return [int(t) for t in topics], terms
+    labels = {t: ", ".join(words[:BERTOPIC_LABEL_TERMS]) for t, words in terms.items()}
+    return [int(t) for t in topics], terms, labels
 
 
 def _stop_words(corpus: str) -> frozenset[str]:
@@ -98,10 +114,16 @@ def measure(corpus: Corpus, fit: Callable[[Corpus, int], Fit]) -> tuple[dict, di
         started = time.perf_counter()
         runs.append(fit(corpus, seed))
         seconds.append(time.perf_counter() - started)
-    assignments, terms = runs[0]
+    assignments, terms, labels = runs[0]
     metrics = evaluate_topics(
-        assignments, terms, corpus.texts, labels=corpus.labels, stop=_stop_words(corpus.name)
+        assignments,
+        terms,
+        corpus.texts,
+        labels=corpus.labels,
+        stop=_stop_words(corpus.name),
+        topic_labels=labels,
     )
+    coherence = metrics["label_coherence"]
     pairs = itertools.combinations([r[0] for r in runs], 2)
     topics_per_seed = [len(set(r[0]) - {-1}) for r in runs]
     figures = {
@@ -113,6 +135,11 @@ def measure(corpus: Corpus, fit: Callable[[Corpus, int], Fit]) -> tuple[dict, di
         "topics": metrics["topics"],
         "seed_ari": round(float(np.mean([adjusted_rand_score(a, b) for a, b in pairs])), 4),
         "min_topics_over_seeds": min(topics_per_seed),
+        "label_coherence": {
+            "mean": round(coherence["mean"], 4),
+            "min": round(coherence["min"], 4),
+        },
+        "largest_topic_share": round(metrics["largest_topic_share"], 4),
     }
     nmi_per_seed = [label_agreement(r[0], corpus.labels)["nmi"] for r in runs]
     details = {
@@ -123,6 +150,7 @@ def measure(corpus: Corpus, fit: Callable[[Corpus, int], Fit]) -> tuple[dict, di
         "stop_words_in_top10": metrics["stop_words_in_top_terms"],
         "fit_seconds_median": round(float(np.median(seconds)), 2),
         "first_fit_seconds": round(seconds[0], 2),
+        "least_coherent_labels": coherence["lowest"],
     }
     return figures, details
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import numpy.typing as npt
 from sklearn.metrics import adjusted_rand_score
 
+from corpusmap.embedding.batching import Vectors
 from corpusmap.topics.clustering import (
     ClusterParams,
     cluster_documents,
@@ -91,3 +94,82 @@ def test_labels_pick_relevant_distinct_terms():
     assert picked[0] == "car" and "car engine" not in picked and "banana" not in picked
     (plain,) = label_terms(candidates, centroid, None, n=3)
     assert plain == ["banana", "car engine", "vehicle"]  # c-TF-IDF order, no shared words
+
+
+def _topics_of(labels: npt.NDArray[np.int64]) -> list[set[int]]:
+    return [set(np.flatnonzero(labels == t).tolist()) for t in sorted(set(labels.tolist()))]
+
+
+def _bridged_blobs(seed: int = 3) -> tuple[Vectors, npt.NDArray[np.int64]]:
+    """Three close blobs of 60, joined by bridges of 15 points: one piece of the k-NN
+    graph. Truth: the blob of each point, -1 on the bridges."""
+    rng = np.random.default_rng(seed)
+    centre = rng.normal(size=24) * 3
+    parts = [centre + rng.normal(size=24) * 1.5 for _ in range(3)]
+    blobs = [p + rng.normal(size=(60, 24)) * 0.2 for p in parts]
+    steps = np.linspace(0, 1, 17)[1:-1, None]
+    bridges = [a + steps * (b - a) for a, b in itertools.pairwise(parts)]
+    truth = np.concatenate([np.repeat(np.arange(3), 60), np.full(30, -1)])
+    return normalise(np.vstack([*blobs, *bridges])), truth
+
+
+def test_each_piece_of_the_graph_is_clustered_on_its_own():
+    from corpusmap.topics.clustering import embed_pieces, label_pieces
+    from corpusmap.topics.spectral import graph_pieces, knn_graph
+
+    # One piece of three blobs, a piece of 15 (one topic: too small for two), one of 8.
+    large, truth = _bridged_blobs()
+    rng = np.random.default_rng(1)
+    far = [rng.normal(size=24) * 30 for _ in range(2)]
+    middle = normalise(far[0] + rng.normal(size=(15, 24)) * 0.01)
+    tiny = normalise(far[1] + rng.normal(size=(8, 24)) * 0.01)
+    vectors = np.vstack([large, middle, tiny])
+    params = ClusterParams(seed=0, min_topic_size=10, min_topics=2)
+    graph = knn_graph(vectors, params)
+    assert [len(p) for p in graph_pieces(graph)] == [210, 15, 8]
+    labels, _ = label_pieces(embed_pieces(graph, params), len(vectors), params, 100, 2)
+    blob = truth != -1
+    assert adjusted_rand_score(truth[blob], labels[:210][blob]) == 1.0
+    assert len(set(labels[210:225].tolist())) == 1 and labels[210] not in labels[:210]
+    assert (labels[225:] == -1).all()
+
+
+def _with_small_topics(big: Vectors) -> tuple[Vectors, npt.NDArray[np.int64]]:
+    """`big` as topic 0 beside eight distinct topics of 40 (topics 1-8)."""
+    others, _ = _blobs(n_blobs=8, per_blob=40, seed=5)
+    labels = np.concatenate([np.zeros(len(big), dtype=np.int64), 1 + np.repeat(np.arange(8), 40)])
+    return np.vstack([big, others]), labels
+
+
+def test_an_oversized_topic_is_clustered_again_into_its_parts():
+    from corpusmap.topics.clustering import split_large_topics
+
+    big, truth = _bridged_blobs()
+    vectors, labels = _with_small_topics(big)
+    for seed in (0, 7):
+        split = split_large_topics(vectors, labels, ClusterParams(seed=seed, min_topic_size=10))
+        blob = truth != -1
+        assert adjusted_rand_score(truth[blob], split[: len(big)][blob]) == 1.0
+        assert _topics_of(split)[1:9] == _topics_of(labels)[1:]  # the others kept
+
+
+def test_a_topic_without_clusters_is_cut_in_two_along_its_fiedler_vector():
+    from corpusmap.topics.clustering import split_large_topics
+
+    rng = np.random.default_rng(4)
+    vectors, labels = _with_small_topics(normalise(rng.normal(size=24) + rng.normal(size=(90, 24))))
+    cuts = [
+        split_large_topics(vectors, labels, ClusterParams(seed=s, min_topic_size=10))
+        for s in (0, 7)
+    ]
+    assert topic_count(cuts[0]) == 10 and adjusted_rand_score(cuts[0], cuts[1]) == 1.0
+    sizes = np.bincount(cuts[0][:90])
+    assert len(sizes[sizes > 0]) == 2 and sizes[sizes > 0].min() >= 10
+
+
+def test_topics_of_equal_size_are_left_whole():
+    from corpusmap.topics.clustering import split_large_topics
+
+    vectors, truth = _blobs()  # six topics of a sixth each: over 15%, none over the median
+    params = ClusterParams(seed=0, min_topic_size=10)
+    assert (split_large_topics(vectors, truth, params) == truth).all()

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from corpusmap.builds.publishing import open_published
+from corpusmap.config import LABEL_COHERENCE_FLOOR, MAX_TOPIC_SHARE
 from corpusmap.errors import ConfigError
 from corpusmap.store.milvus import MilvusStore
 from corpusmap.store.topic_store import TopicStore, TopicSummary
@@ -93,9 +94,10 @@ def test_eval_topics_prints_json_metrics(claims_index: ClaimsIndex):
     assert -1 <= metrics["npmi"] <= 1 and metrics["stop_words_in_top_terms"] == []
     assert 0 < metrics["nmi"] <= 1 and -1 <= metrics["ari"] <= 1 and metrics["classes"] >= 5
     sizes = [t.size for t in _fitted_topics(claims_index)]
-    assert metrics["largest_topic_share"] == round(max(sizes) / 1100, 4)
+    assert metrics["largest_topic_share"] == round(max(sizes) / 1100, 4) < MAX_TOPIC_SHARE
     coherence = metrics["label_coherence"]
     assert coherence["scored"] >= 1 and -1 <= coherence["min"] <= coherence["mean"] <= 1
+    assert coherence["min"] >= LABEL_COHERENCE_FLOOR and coherence["below_floor"] == 0
     lowest = coherence["lowest"]
     assert lowest[0]["npmi"] == coherence["min"] and lowest == sorted(
         lowest, key=lambda r: r["npmi"]

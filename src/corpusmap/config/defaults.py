@@ -127,6 +127,15 @@ RAY_SHARDS_DIR: Final = "ray_shards"
 INSERT_BATCH_SIZE: Final = 1000
 #: Most documents left in the outlier topic -1 after a topic fit.
 MAX_OUTLIER_SHARE: Final = 0.10
+#: A topic holding more than this share of a fit's documents, and over twice the median
+#: topic's size, is clustered again on its own (`corpusmap.topics.split`): on the 1,100
+#: claims one topic of 27.6% held sheet feeders, grain hullers and exercise devices.
+MAX_TOPIC_SHARE: Final = 0.15
+#: A topic label whose words' NPMI over the corpus is below this is reported as
+#: incoherent by `eval-topics`: its words appear together less often than apart. Good
+#: labels on the shared claims and abstracts score from -0.07 up ("connector, tubular,
+#: body"); the incoherent ones first seen there scored -0.17 to -0.50.
+LABEL_COHERENCE_FLOOR: Final = -0.1
 #: Above this many documents, topics are clustered on a sample of this size.
 TOPIC_SAMPLE_SIZE: Final = 50_000
 DEFAULT_SEED: Final = 42

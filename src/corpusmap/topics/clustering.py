@@ -2,13 +2,18 @@
 
 UMAP, then HDBSCAN (BERTopic's way) moves with the UMAP seed: on the 1,100 patent
 claims, seeds 0-9 agreed at mean ARI 0.53 (min topic size 10) to 0.63 (size 17),
-and with size 17 seed 8 collapsed to 2 topics. Here
-the reduction is a spectral embedding of the exact cosine k-nearest-neighbour graph
-instead: the graph is deterministic and the eigenvectors are unique up to sign, so
-the seed (which only starts the eigensolver) does not move the partition. HDBSCAN
-then finds the clusters in that space (a guard keeps any one cluster from taking
-most of the corpus), and outliers are reassigned to the nearest topic centroid,
-nearest first, until at most `max_outlier_share` of the corpus is left in topic -1.
+and with size 17 seed 8 collapsed to 2 topics. Here the reduction is a spectral
+embedding of the exact cosine k-nearest-neighbour graph instead, one per connected
+piece of that graph (`corpusmap.topics.spectral`): the graph is deterministic and the
+eigenvectors are unique up to sign, so the seed (which only starts the eigensolver)
+does not move the partition. HDBSCAN then finds the clusters in each piece (a guard
+keeps any one cluster from taking most of the corpus); a piece too small to hold two
+topics is one topic, or outliers below the smallest topic size. Outliers are
+reassigned to the nearest topic centroid, nearest first, until at most
+`max_outlier_share` of the corpus is left in topic -1. Last, a topic over
+`max_topic_share` of the corpus and over twice the median topic is clustered again on
+its own: by HDBSCAN where its members hold clusters, else cut in two at the sign of
+its Fiedler vector (spectral bisection).
 
 A small corpus (a few hundred documents) may hold no cluster of the default
 smallest size once HDBSCAN has spent its outliers: 80 AG News stories of two
@@ -19,132 +24,85 @@ smaller sizes to try in turn, on the same reduction, until two topics appear.
 from __future__ import annotations
 
 import logging
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from corpusmap.config import MAX_OUTLIER_SHARE
 from corpusmap.embedding.batching import Vectors
+from corpusmap.topics.params import OUTLIER, Clustering, ClusterParams, Labels
+from corpusmap.topics.spectral import (
+    can_embed,
+    exact_knn,
+    graph_pieces,
+    knn_graph,
+    normalise,
+    select_clusters,
+    spectral_embed,
+    topic_count,
+)
+
+__all__ = [
+    "OUTLIER",
+    "ClusterParams",
+    "Clustering",
+    "Labels",
+    "Vectors",
+    "canonical_ids",
+    "centroids",
+    "cluster_documents",
+    "exact_knn",
+    "normalise",
+    "reassign_outliers",
+    "split_large_topics",
+    "topic_count",
+]
 
 log = logging.getLogger(__name__)
 
-OUTLIER = -1
-Labels = npt.NDArray[np.int64]
-_BLOCK = 2048
-
-
-@dataclass(frozen=True)
-class ClusterParams:
-    """How documents are clustered (recorded with the saved model)."""
-
-    seed: int
-    min_topic_size: int
-    n_neighbors: int = 15
-    n_components: int = 5
-    max_cluster_share: float = 0.3
-    max_outlier_share: float = MAX_OUTLIER_SHARE
-    min_topics: int = 5
-    #: Documents the clusters were found on, the rest placed by nearest topic (0: all).
-    fit_sample: int = 0
+#: Rounds of splitting: a part still too large is split again, up to this many times.
+_SPLIT_ROUNDS = 4
+#: Within a topic being split, one part may hold at most this share of it.
+_SPLIT_PART_SHARE = 0.7
 
 
 @dataclass
-class Clustering:
-    """Per-document cluster ids (-1: outlier) and the outlier share before reassignment."""
+class _Piece:
+    """A connected piece of the k-NN graph: its documents and their embedding."""
 
-    labels: Labels
-    outlier_share_before: float
-    selection: str
-    #: The smallest topic size the clusters were found with (smaller than asked, if
-    #: the asked one found under two topics and smaller sizes were offered).
-    min_topic_size: int
+    members: npt.NDArray[np.int64]
+    reduced: npt.NDArray[np.float64] | None
 
 
-def normalise(vectors: npt.NDArray[np.floating]) -> Vectors:
-    """Rows scaled to unit length (zero rows stay zero)."""
-    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    return (vectors / np.where(norms > 0, norms, 1.0)).astype(np.float32)
+def embed_pieces(graph: Any, params: ClusterParams) -> list[_Piece]:
+    """Each connected piece of `graph` with its own spectral embedding (none if tiny)."""
+    pieces = []
+    for members in graph_pieces(graph):
+        small = not can_embed(len(members), params)
+        reduced = None if small else spectral_embed(graph[members][:, members], params)
+        pieces.append(_Piece(members, reduced))
+    return pieces
 
 
-def exact_knn(
-    vectors: Vectors, n_neighbors: int
-) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]:
-    """Exact cosine nearest neighbours of each row (itself excluded): indices, distances.
-
-    The neighbours of each 2,048-row block are chosen with `torch.topk`: at 100k
-    documents that took half the time and under half the memory of numpy's
-    `argpartition` over the same block, with the same neighbours.
-    """
-    import torch
-
-    unit = torch.from_numpy(normalise(vectors))
-    k = min(n_neighbors, len(unit) - 1)
-    indices = np.empty((len(unit), k), dtype=np.int64)
-    distances = np.empty((len(unit), k), dtype=np.float32)
-    with torch.inference_mode():
-        for start in range(0, len(unit), _BLOCK):
-            sims = unit[start : start + _BLOCK] @ unit.T
-            rows = torch.arange(sims.shape[0])
-            sims[rows, rows + start] = -torch.inf  # never its own neighbour
-            best, chosen = torch.topk(sims, k, dim=1, largest=True, sorted=True)
-            indices[start : start + len(rows)] = chosen.numpy()
-            distances[start : start + len(rows)] = 1.0 - best.numpy()
-    return indices, np.maximum(distances, 0.0)
-
-
-def knn_affinity(indices: npt.NDArray[np.int64], distances: npt.NDArray[np.float32]) -> object:
-    """A symmetric sparse affinity graph with self-tuning (local) Gaussian scales."""
-    from scipy import sparse
-
-    n, k = indices.shape
-    scale = np.maximum(distances[:, min(k - 1, 6)], 1e-6)  # distance to the 7th neighbour
-    weights = np.exp(-(distances**2) / (scale[:, None] * scale[indices]))
-    rows = np.repeat(np.arange(n), k)
-    graph = sparse.csr_matrix((weights.ravel(), (rows, indices.ravel())), shape=(n, n))
-    return graph.maximum(graph.T)
-
-
-def spectral_reduce(vectors: Vectors, params: ClusterParams) -> npt.NDArray[np.float64]:
-    """Spectral embedding of the k-NN graph: deterministic up to the sign of each axis."""
-    from sklearn.manifold import spectral_embedding
-
-    graph = knn_affinity(*exact_knn(vectors, params.n_neighbors))
-    dims = min(params.n_components, len(vectors) - 2)
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="Graph is not fully connected")
-        warnings.filterwarnings("ignore", message="Exited at iteration")
-        warnings.filterwarnings("ignore", message="Exited postprocessing")
-        # lobpcg with a tight tolerance matches arpack to 1e-6 at 1/80 of its time;
-        # at sklearn's default tolerance it returns unconverged vectors.
-        embedded = spectral_embedding(
-            graph,
-            n_components=dims,
-            eigen_solver="lobpcg",
-            eigen_tol=1e-6,
-            random_state=params.seed,
-            drop_first=True,
-        )
-    return np.asarray(embedded, dtype=np.float64)
-
-
-def _hdbscan(reduced: npt.NDArray[np.float64], params: ClusterParams, selection: str) -> Labels:
-    from hdbscan import HDBSCAN
-
-    max_size = int(params.max_cluster_share * len(reduced)) if selection == "eom" else 0
-    model = HDBSCAN(
-        min_cluster_size=params.min_topic_size,
-        cluster_selection_method=selection,
-        max_cluster_size=max_size,
-    )
-    return np.asarray(model.fit(reduced).labels_, dtype=np.int64)
-
-
-def topic_count(labels: Labels) -> int:
-    """Number of topics in an assignment (the outlier topic not counted)."""
-    return len(set(labels.tolist()) - {OUTLIER})
+def label_pieces(
+    pieces: Sequence[_Piece], n: int, params: ClusterParams, max_size: int, min_topics: int
+) -> tuple[Labels, str]:
+    """Topics found piece by piece, numbered in turn; the largest piece's selection."""
+    labels = np.full(n, OUTLIER, dtype=np.int64)
+    selection, next_id = "", 0
+    for piece in pieces:
+        if len(piece.members) < params.min_topic_size:
+            continue  # outliers: reassigned to their nearest topic if the budget allows
+        found = np.zeros(len(piece.members), dtype=np.int64)  # too small to split: one topic
+        if piece.reduced is not None and len(piece.members) >= 2 * params.min_topic_size:
+            found, chosen = select_clusters(piece.reduced, params, max_size, min_topics)
+            selection = selection or chosen
+        for topic in sorted(set(found.tolist()) - {OUTLIER}):
+            labels[piece.members[found == topic]] = next_id
+            next_id += 1
+    return labels, selection or "eom"
 
 
 def centroids(vectors: Vectors, labels: Labels) -> tuple[list[int], Vectors]:
@@ -179,34 +137,71 @@ def canonical_ids(labels: Labels) -> Labels:
     return np.asarray([mapping.get(t, OUTLIER) for t in labels.tolist()], dtype=np.int64)
 
 
-def _select(reduced: npt.NDArray[np.float64], params: ClusterParams) -> tuple[Labels, str]:
-    """HDBSCAN's excess-of-mass clusters, or its leaves where those give more topics
-    while the former give under `min_topics`."""
-    labels = _hdbscan(reduced, params, "eom")
-    if topic_count(labels) < params.min_topics:
-        leaf = _hdbscan(reduced, params, "leaf")
-        if topic_count(leaf) > topic_count(labels):
-            return leaf, "leaf"
-    return labels, "eom"
+def _oversized(labels: Labels, params: ClusterParams) -> list[int]:
+    """Topics over `max_topic_share` of all documents and over twice the median topic."""
+    topics, sizes = np.unique(labels[labels != OUTLIER], return_counts=True)
+    if len(topics) < 2:
+        return []
+    cap = max(params.max_topic_share * len(labels), 2 * float(np.median(sizes)))
+    return [int(t) for t, size in zip(topics, sizes, strict=True) if size > cap]
+
+
+def _split(unit: Vectors, params: ClusterParams) -> Labels | None:
+    """One topic's members in two or more parts, or None where it cannot be cut."""
+    pieces = embed_pieces(knn_graph(unit, params), params)
+    if len(pieces) > 1:
+        parts, _ = label_pieces(pieces, len(unit), params, len(unit) - 1, 2)
+    elif pieces[0].reduced is None:
+        return None
+    else:
+        max_size = int(_SPLIT_PART_SHARE * len(unit))
+        parts, _ = select_clusters(pieces[0].reduced, params, max_size, 2)
+        if topic_count(parts) < 2:
+            parts = (pieces[0].reduced[:, 0] > 0).astype(np.int64)  # the Fiedler vector's sign
+    sizes = np.bincount(parts[parts != OUTLIER])
+    if np.count_nonzero(sizes >= params.min_topic_size) < 2:
+        return None
+    return reassign_outliers(unit, parts, 0.0)
+
+
+def split_large_topics(unit: Vectors, labels: Labels, params: ClusterParams) -> Labels:
+    """Cluster each oversized topic again on its own members, for up to a few rounds."""
+    labels = labels.copy()
+    for _ in range(_SPLIT_ROUNDS):
+        split = False
+        for topic in _oversized(labels, params):
+            members = np.flatnonzero(labels == topic)
+            parts = _split(unit[members], params)
+            if parts is None:
+                continue
+            base = int(labels.max())
+            for offset, part in enumerate(sorted(set(parts.tolist()))[1:], start=1):
+                labels[members[parts == part]] = base + offset
+            split = True
+        if not split:
+            break
+    return labels
 
 
 def cluster_documents(
     vectors: Vectors, params: ClusterParams, smaller_sizes: Sequence[int] = ()
 ) -> Clustering:
-    """Cluster documents: spectral embedding, HDBSCAN, then outlier reassignment.
+    """Cluster documents: spectral embeddings, HDBSCAN, outlier reassignment, splits.
 
     While fewer than two topics are found, each of `smaller_sizes` is tried in turn
     as the smallest topic size (the outlier budget stays the same).
     """
-    reduced = spectral_reduce(vectors, params)
-    labels, selection = _select(reduced, params)
+    pieces = embed_pieces(knn_graph(vectors, params), params)
+    max_size = int(params.max_cluster_share * len(vectors))
+    labels, selection = label_pieces(pieces, len(vectors), params, max_size, params.min_topics)
     for size in smaller_sizes:
         if topic_count(labels) >= 2:
             break
         params = replace(params, min_topic_size=size)
-        labels, selection = _select(reduced, params)
+        labels, selection = label_pieces(pieces, len(vectors), params, max_size, params.min_topics)
     before = float(np.mean(labels == OUTLIER))
-    labels = canonical_ids(reassign_outliers(vectors, labels, params.max_outlier_share))
+    labels = reassign_outliers(vectors, labels, params.max_outlier_share)
+    labels = canonical_ids(split_large_topics(vectors, labels, params))
     log.info(
         "%d topics (%s, smallest %d), outliers %.1f%% before reassignment, %.1f%% after",
         topic_count(labels),

@@ -30,7 +30,7 @@ import numpy as np
 import numpy.typing as npt
 
 from corpusmap.store.topic_store import OUTLIER_TOPIC
-from corpusmap.topics.clustering import exact_knn
+from corpusmap.topics.spectral import exact_knn
 
 #: The layout: UMAP's seed, each document's neighbours overall and within its topic,
 #: and the minimum distance between points in 2-D.

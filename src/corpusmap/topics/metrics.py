@@ -20,6 +20,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from corpusmap.config import LABEL_COHERENCE_FLOOR
+
 OUTLIER = -1
 TOP_N = 10
 _TOKEN = re.compile(r"(?u)\b\w\w+\b")
@@ -111,8 +113,9 @@ def label_coherence(
     labels: Mapping[int, str], texts: Iterable[str] | TokenizedTexts, *, shown: int = 3
 ) -> dict[str, Any]:
     """NPMI of each topic's label terms ('a, b, c': their words) over `texts`: the mean,
-    the minimum and the `shown` least coherent labels (a label of one word, or of words
-    absent from the corpus, is not scored)."""
+    the minimum, the `shown` least coherent labels and how many fall below
+    `LABEL_COHERENCE_FLOOR` (a label of one word, or of words absent from the corpus,
+    is not scored)."""
     ids = sorted(t for t in labels if t != OUTLIER)
     scores = npmi_per_topic([labels[t].split(", ") for t in ids], texts)
     scored = sorted((s, t) for s, t in zip(scores, ids, strict=True) if s is not None)
@@ -121,6 +124,8 @@ def label_coherence(
         "mean": sum(values) / len(values) if values else None,
         "min": values[0] if values else None,
         "scored": len(values),
+        "floor": LABEL_COHERENCE_FLOOR,
+        "below_floor": sum(1 for v in values if v < LABEL_COHERENCE_FLOOR),
         "lowest": [
             {"topic": t, "label": labels[t], "npmi": round(s, 4)} for s, t in scored[:shown]
         ],
