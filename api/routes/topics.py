@@ -32,6 +32,7 @@ from api.schemas import (
 )
 from corpusmap.builds.changes import build_changes
 from corpusmap.search.engine import to_hit, topic_labels
+from corpusmap.store.filters import compared
 from corpusmap.store.topic_store import TopicStore, TopicSummary
 from corpusmap.topics.breakdowns import ClassField, topic_words_over_time_of, topics_by_class_of
 from corpusmap.topics.class_time import topics_by_class_over_time_of
@@ -254,7 +255,7 @@ def topic_documents(
 ) -> TopicDocuments:
     """A page of the documents in a topic, ordered by id."""
     summary = TopicStore(store).get_topic(name, topic_id)
-    expression = f"topic == {int(topic_id)}"
+    expression = compared("topic", "==", int(topic_id))
     rows = store.query_documents(name, expression, offset=offset, limit=limit)
     labels = topic_labels(store, name)
     return TopicDocuments(

@@ -13,14 +13,14 @@ bending corpusmap to them: BM25 scores come back negated (so keyword and hybrid
 rankings are checked for answers, not for order); dropping a collection that an
 alias points at succeeds (Milvus refuses, so the tests check that corpusmap never
 leaves an alias on a build it prunes); `filter_params` is not supported (corpusmap
-does not use it: values are escaped by `corpusmap.store.filters`).
+probes for it and splices quoted values instead; `test_milvus_server_filters.py`
+checks both that fallback and, with the launcher's emulation, the templated form).
 """
 
 from __future__ import annotations
 
 import os
 import secrets
-import socket
 import subprocess
 import sys
 import time
@@ -39,72 +39,12 @@ from corpusmap.config import Settings
 from corpusmap.errors import CorpusError
 from indexer.cli.commands import IndexOptions, run_builds, run_index, run_rollback
 from tests.conftest import ROOT
+from tests.helpers.milvus_server import free_port
 from tests.helpers.news import NEWS_OPTIONS, write_news
 
-SERVER_VENV = ROOT / ".venv-milvus-server"
-LAUNCHER = Path(__file__).parents[1] / "helpers" / "milvus_server_main.py"
-EXTERNAL_URI = os.environ.get("CORPUSMAP_TEST_MILVUS_URI", "")
 #: Unique per run, so a shared external server is never confused by an earlier run.
 NAME = f"news_{secrets.token_hex(3)}"
-START_TIMEOUT_S = 60.0
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _server_python() -> Path:
-    """The server venv's Python, or skip saying how to make one."""
-    python = SERVER_VENV / "bin" / "python"
-    if not python.exists() or not any(SERVER_VENV.glob(".installed-*")):
-        pytest.skip(
-            f"no Milvus test server: {SERVER_VENV.name}/ is missing or incomplete; "
-            "`make milvus-server-venv` installs milvus-lite 3.x there (CI runs it before "
-            "`make test`), or set CORPUSMAP_TEST_MILVUS_URI to a running Milvus"
-        )
-    return python
-
-
-def _wait_for_port(port: int, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the Milvus test server exited:\n{log.read_text()[-3000:]}")
-        with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.2)
-    raise RuntimeError(f"the Milvus test server did not listen within {START_TIMEOUT_S:.0f} s")
-
-
-@pytest.fixture(scope="session")
-def milvus_uri(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A Milvus server for this session: an external one by URI, or milvus-lite 3.x."""
-    if EXTERNAL_URI:
-        yield EXTERNAL_URI
-        return
-    python = _server_python()
-    folder = tmp_path_factory.mktemp("milvus_server")
-    port = _free_port()
-    log = folder / "server.log"
-    with open(log, "wb") as out:
-        process = subprocess.Popen(
-            [str(python), str(LAUNCHER), "--data-dir", str(folder / "data"), "--port", str(port)],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        _wait_for_port(port, process, log)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+# `milvus_uri` (tests/api/conftest.py): the session's server.
 
 
 @pytest.fixture(scope="module")
@@ -313,7 +253,7 @@ def test_several_api_workers_follow_a_publish(
 @contextmanager
 def _served(data_dir: Path, milvus_uri: str, *, workers: int) -> Iterator[str]:
     """`corpusmap serve` in a child process on the server; yields its URL once ready."""
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "CORPUSMAP_MILVUS_URI": milvus_uri}
     command = [sys.executable, "-m", "indexer", "--data-dir", str(data_dir), "serve"]
     process = subprocess.Popen(

@@ -9,7 +9,15 @@ import pytest
 
 from corpusmap.documents import Document
 from corpusmap.errors import UnsafeFilterValueError
-from corpusmap.store.filters import SearchFilters, doc_ids_filter, normalize_cpc, string_literal
+from corpusmap.store.filters import (
+    Filter,
+    SearchFilters,
+    all_of,
+    compared,
+    doc_ids_filter,
+    normalize_cpc,
+    string_literal,
+)
 from corpusmap.store.milvus import MilvusStore
 from corpusmap.store.schema import CollectionMeta
 
@@ -34,6 +42,65 @@ def test_expression_from_typed_values():
         '(ARRAY_CONTAINS_ANY(cpc_sections, ["H"]) or ARRAY_CONTAINS_ANY(cpc, ["G06F"]))'
     )
     assert SearchFilters().expression() == ""
+
+
+def test_the_templated_form_holds_every_value_as_a_placeholder():
+    filters = SearchFilters(
+        topic=3, date_to=dt.date(2016, 3, 4), cpc=("G",), labels=('a" or "1',), metadata={"k": 1.5}
+    )
+    flt = filters.to_filter()
+    assert flt.expr == (
+        "topic == {p0} and (date > 0 and date <= {p1}) and "
+        "(ARRAY_CONTAINS_ANY(cpc_sections, {p2})) and ARRAY_CONTAINS_ANY(labels, {p3}) and "
+        'metadata["k"] == {p4}'
+    )
+    assert flt.filter_params() == {
+        "p0": 3,
+        "p1": 20160304,
+        "p2": ["G"],
+        "p3": ['a" or "1'],
+        "p4": 1.5,
+    }
+    assert flt.spliced() == filters.expression()
+    assert 'ARRAY_CONTAINS_ANY(labels, ["a\\" or \\"1"])' in flt.spliced()
+
+
+def test_clauses_combine_with_their_placeholders_renamed_apart():
+    hostile = "{p0}"  # a value spelled like a placeholder stays a value
+    combined = all_of(
+        "passage == 0", compared("doc_id", "!=", hostile), "", SearchFilters(topic=2).to_filter()
+    )
+    assert combined == Filter(
+        "passage == 0 and doc_id != {p0} and topic == {p1}", {"p0": hostile, "p1": 2}
+    )
+    assert combined.spliced() == 'passage == 0 and doc_id != "{p0}" and topic == 2'
+    assert doc_ids_filter(["a", 'b"']).spliced() == 'doc_id in ["a", "b\\""]'
+
+
+@pytest.mark.parametrize(
+    ("expr", "params"),
+    [("a == {p0}", {}), ("a == 1", {"p0": 1}), ("a == {x}", {"x": 1}), ("a == {p0", {"p0": 1})],
+)
+def test_malformed_templates_are_refused(expr: str, params: dict):
+    with pytest.raises(ValueError, match="malformed filter template"):
+        Filter(expr, params)
+
+
+@pytest.mark.parametrize(
+    "value", ["nul\x00", 2**63, float("nan"), "\ud800"], ids=["control", "int", "nan", "surrogate"]
+)
+def test_values_neither_form_can_carry_are_refused_when_built(value: object):
+    with pytest.raises(UnsafeFilterValueError):
+        compared("doc_id", "==", value)  # type: ignore[arg-type]
+
+
+def test_lite_always_splices_and_never_probes(store: MilvusStore):
+    store.create_collection("t", CollectionMeta(model="test", dimension=8))
+    flt = doc_ids_filter(['x" or 1==1 or "'])
+    assert store.filters.templating is False
+    assert store.filters("t", flt) == {"filter": flt.spliced()}
+    assert store.filters.for_iterator("t", "passage == 0") == {"filter": "passage == 0"}
+    assert store.count_where("t", flt) == 0
 
 
 @pytest.mark.parametrize("code", ["G06F16/00", "G0", "", "A61K) or (1==1", 'A"', "ZZZZ"])

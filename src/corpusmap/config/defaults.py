@@ -145,6 +145,9 @@ SERVER_SCHEMES: Final = ("http://", "https://", "tcp://")
 #: waits 10 s, which a loaded 2-core machine has exceeded while the server it had just
 #: started was opening its file; servers keep pymilvus' default.
 LITE_CONNECT_TIMEOUT_S: Final = 60.0
+#: The one-time query that tells whether a Milvus server takes `filter_params`
+#: (`corpusmap.store.templating`); a server without templating may retry it until then.
+FILTER_PARAMS_PROBE_TIMEOUT_S: Final = 10.0
 #: Stable topic ids (`corpusmap.topics.matching`): a refit's topic keeps the id of the
 #: published build's topic it is matched to (one to one, Hungarian on overlap + cosine)
 #: when at least this Jaccard overlap of their documents present in both builds is

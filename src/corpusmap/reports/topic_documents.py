@@ -14,6 +14,7 @@ from typing import Any
 
 from corpusmap.reports.pages import ReportLinks
 from corpusmap.reports.templating import NavLink, render, with_id
+from corpusmap.store.filters import compared
 from corpusmap.store.milvus import MilvusStore
 from corpusmap.store.topic_store import TopicStore, TopicSummary
 
@@ -54,7 +55,7 @@ def read_topic_documents(
 ) -> tuple[TopicSummary, list[dict[str, Any]]]:
     """A topic (`TopicNotFoundError` for none) and a page of its documents by id."""
     topic = TopicStore(store).get_topic(collection, topic_id)
-    expression = f"topic == {int(topic_id)}"
+    expression = compared("topic", "==", int(topic_id))
     return topic, store.query_documents(collection, expression, offset=offset, limit=limit)
 
 

@@ -22,7 +22,7 @@ from corpusmap.errors import DocumentNotFoundError, InvalidQueryError
 from corpusmap.search.fusion import Fusion
 from corpusmap.search.highlight import SNIPPET_CHARS, highlight
 from corpusmap.search.hybrid import ranked_search
-from corpusmap.store.filters import SearchFilters, string_literal
+from corpusmap.store.filters import Filter, SearchFilters, all_of, compared
 from corpusmap.store.milvus import MilvusStore
 from corpusmap.store.schema import DOCUMENT_FIELDS, row_mixture
 from corpusmap.store.topic_store import TopicStore
@@ -181,7 +181,7 @@ def query_ranking(
         text=query,
         mode=mode,
         top_k=depth,
-        expression=(filters or SearchFilters()).expression(),
+        expression=(filters or SearchFilters()).to_filter(),
         fusion=fusion,
         fields=fields,
     )
@@ -230,19 +230,16 @@ def similar_documents(
     *,
     top_k: int = 10,
     filters: SearchFilters | None = None,
-    extra: str = "",
+    extra: Filter | str = "",
 ) -> list[SearchHit]:
     """More-like-this: the documents nearest to a stored document, itself excluded
     (`extra`: one more filter clause, built by corpusmap, never from user text)."""
     vector = store.get_vector(collection, doc_id)
     if vector is None:
         raise DocumentNotFoundError(f"collection {collection!r} has no document {doc_id[:80]!r}")
-    clauses = [
-        f"doc_id != {string_literal(doc_id)}",
-        (filters or SearchFilters()).expression(),
-        extra,
-    ]
-    expression = " and ".join(c for c in clauses if c)
+    expression = all_of(
+        compared("doc_id", "!=", doc_id), (filters or SearchFilters()).to_filter(), extra
+    )
     hits = store.search(collection, vector=vector, top_k=top_k, expression=expression)
     labels = topic_labels(store, collection)
     return [to_hit(h.fields, h.score, labels, SIMILAR_SCORE_KIND) for h in hits]

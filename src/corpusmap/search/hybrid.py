@@ -11,6 +11,7 @@ from corpusmap.config import SearchMode
 from corpusmap.config.defaults import FUSION_DEPTH
 from corpusmap.documents import Hit
 from corpusmap.search.fusion import Fusion
+from corpusmap.store.filters import Filter
 from corpusmap.store.milvus import MilvusStore
 from corpusmap.store.passages import RANKING_FIELDS
 from corpusmap.store.schema import DOCUMENT_FIELDS
@@ -27,7 +28,7 @@ def ranked_search(
     text: str | None,
     mode: str,
     top_k: int,
-    expression: str = "",
+    expression: Filter | str = "",
     fusion: Fusion | None = None,
     fields: Sequence[str] = DOCUMENT_FIELDS,
 ) -> list[Hit]:

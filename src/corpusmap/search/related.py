@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from corpusmap.documents import date_to_int, int_to_date
 from corpusmap.errors import DocumentNotFoundError
 from corpusmap.search.engine import SearchHit, similar_documents
-from corpusmap.store.filters import SearchFilters, string_list_literal
+from corpusmap.store.filters import SearchFilters, all_of, compared, string_list_literal
 from corpusmap.store.milvus import MilvusStore
 
 
@@ -37,7 +37,7 @@ def prior_art(
     day = int_to_date(int(rows[0]["date"]))
     if day is None:
         return PriorArt(doc_id, None, [], "the document has no date, so nothing is before it")
-    before = f"date > 0 and date < {date_to_int(day)}"  # an int built here, not user text
+    before = all_of("date > 0", compared("date", "<", date_to_int(day)))
     hits = similar_documents(store, collection, doc_id, top_k=top_k, filters=filters, extra=before)
     note = None if hits else f"no document of the collection is dated before {day}"
     return PriorArt(doc_id, day.isoformat(), hits, note)

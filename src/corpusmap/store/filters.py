@@ -1,13 +1,21 @@
 """Milvus filter expressions built safely from typed user values.
 
-Milvus Lite 2.5 has no `filter_params` templating, so expressions are strings.
+A `Filter` carries an expression whose user values are placeholders (`topic ==
+{p0}`, `doc_id in {p1}`) together with those values (`params`), so a Milvus server
+that takes `filter_params` (Milvus 2.5 and later; `corpusmap.store.templating`
+decides per connection) gets no user value in the expression string at all. Where
+templating is not available (Milvus Lite 2.5.1, the milvus-lite 3.2.2 test
+server) the same filter is sent as `Filter.spliced()`: each placeholder replaced by
+a quoted literal.
+
 The rules: field names come from this module only; operators are never taken
 from users; numbers are formatted from ints; strings are checked against a
 strict pattern where one exists (CPC codes) and otherwise quoted as JSON string
 literals, which Milvus' parser reads back exactly (quotes, backslashes,
 apostrophes and non-ASCII round-trip; this was tested against Milvus Lite
 2.5.1). Control characters do not round-trip, so values holding them are
-refused rather than guessed at.
+refused rather than guessed at, in both forms: a filter means the same on every
+store.
 """
 
 from __future__ import annotations
@@ -18,6 +26,7 @@ import math
 import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any, Literal, get_args
 
 from corpusmap.documents import date_to_int
 from corpusmap.errors import UnsafeFilterValueError
@@ -27,8 +36,13 @@ _LONE_SURROGATE = re.compile("[\ud800-\udfff]")  # not encodable: the expression
 # A CPC section ("G") or subclass ("G06F"): the levels stored per document.
 _CPC_CODE = re.compile(r"^[A-HY](\d\d[A-Z])?$")
 _FIELD_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
+_PLACEHOLDER = re.compile(r"\{(p\d+)\}")
 
 MetadataValue = str | int | float | bool
+#: What a placeholder stands for: a scalar, or a list of strings (`in`, `ARRAY_CONTAINS_ANY`).
+ParamValue = MetadataValue | tuple[str, ...]
+Comparison = Literal["==", "!=", "<", "<=", ">", ">="]
+_COMPARISONS = frozenset(get_args(Comparison))
 
 
 def quotable(value: str) -> bool:
@@ -87,9 +101,93 @@ def check_metadata_field(name: str, allowed: Collection[str] | None = None) -> s
     return name
 
 
-def doc_ids_filter(ids: Sequence[str]) -> str:
-    """An expression matching documents by id (pymilvus' get() does not quote ids)."""
-    return f"doc_id in {string_list_literal(ids)}"
+def param_literal(value: ParamValue) -> str:
+    """The Milvus literal of a placeholder's value (the spliced form), or an error."""
+    if isinstance(value, tuple):
+        return string_list_literal(value)
+    return value_literal(value)
+
+
+@dataclass(frozen=True)
+class Filter:
+    """A filter expression with placeholders for every user value, and their values.
+
+    `expr` is code-built text plus `{pN}` placeholders only (no other braces), each
+    named in `params`; `spliced()` is the same filter with quoted literals instead.
+    """
+
+    expr: str = ""
+    params: Mapping[str, ParamValue] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        names = _PLACEHOLDER.findall(self.expr)
+        bare = _PLACEHOLDER.sub("", self.expr)
+        if "{" in bare or "}" in bare or set(names) != set(self.params):
+            raise ValueError(f"malformed filter template {self.expr[:80]!r}")
+
+    def spliced(self) -> str:
+        """The expression with each placeholder replaced by its quoted literal."""
+        literals = {name: param_literal(value) for name, value in self.params.items()}
+        return _PLACEHOLDER.sub(lambda m: literals[m.group(1)], self.expr)
+
+    def filter_params(self) -> dict[str, Any]:
+        """`params` as pymilvus takes them (lists for tuples)."""
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in self.params.items()}
+
+
+class _Params:
+    """Placeholders of one filter being built: each value checked, then named `pN`."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, ParamValue] = {}
+
+    def __call__(self, value: ParamValue) -> str:
+        param_literal(value)  # refused here, whichever form is sent later
+        name = f"p{len(self.values)}"
+        self.values[name] = value
+        return "{" + name + "}"
+
+
+def as_filter(where: Filter | str) -> Filter:
+    """`where` as a `Filter`; a plain string must be built by corpusmap from code only."""
+    return where if isinstance(where, Filter) else Filter(where)
+
+
+def all_of(*clauses: Filter | str) -> Filter:
+    """The AND of filters (empty ones left out), placeholders renamed apart."""
+    exprs: list[str] = []
+    params: dict[str, ParamValue] = {}
+    for clause in map(as_filter, clauses):
+        if clause.expr:
+            exprs.append(_renumbered(clause, len(params), params))
+    return Filter(" and ".join(exprs), params)
+
+
+def _renumbered(clause: Filter, first: int, into: dict[str, ParamValue]) -> str:
+    """`clause.expr` with its placeholders renamed from `p{first}` on, their values
+    added to `into` under the new names."""
+    names = {old: f"p{first + n}" for n, old in enumerate(clause.params)}
+    into.update({names[old]: value for old, value in clause.params.items()})
+    return _PLACEHOLDER.sub(lambda m: "{" + names[m.group(1)] + "}", clause.expr)
+
+
+def compared(field_name: str, op: Comparison, value: MetadataValue) -> Filter:
+    """`field op value`: the field and operator from code, the value a placeholder."""
+    if op not in _COMPARISONS:
+        raise ValueError(f"not a comparison: {op!r}")
+    param = _Params()
+    return Filter(f"{field_name} {op} {param(value)}", param.values)
+
+
+def field_in(field_name: str, values: Iterable[str]) -> Filter:
+    """`field in [values]`: `field_name` from code, the values a placeholder."""
+    param = _Params()
+    return Filter(f"{field_name} in {param(tuple(values))}", param.values)
+
+
+def doc_ids_filter(ids: Sequence[str]) -> Filter:
+    """A filter matching documents by id (pymilvus' get() does not quote ids)."""
+    return field_in("doc_id", ids)
 
 
 @dataclass(frozen=True)
@@ -110,33 +208,39 @@ class SearchFilters:
     metadata: Mapping[str, MetadataValue] = field(default_factory=dict)
 
     def expression(self) -> str:
-        """The Milvus boolean expression for these filters ('' when there are none)."""
+        """The Milvus boolean expression for these filters ('' when there are none),
+        values spliced in as quoted literals (see `to_filter` for the templated form)."""
+        return self.to_filter().spliced()
+
+    def to_filter(self) -> Filter:
+        """These filters as a `Filter`: every value a placeholder."""
+        param = _Params()
         parts: list[str] = []
         if self.topic is not None:
-            parts.append(f"topic == {int(self.topic)}")
+            parts.append(f"topic == {param(int(self.topic))}")
         if self.date_from is not None:
-            parts.append(f"date >= {date_to_int(self.date_from)}")
+            parts.append(f"date >= {param(date_to_int(self.date_from))}")
         if self.date_to is not None:
             # 0 means 'no date': an upper bound must not match undated documents.
-            parts.append(f"(date > 0 and date <= {date_to_int(self.date_to)})")
+            parts.append(f"(date > 0 and date <= {param(date_to_int(self.date_to))})")
         if self.cpc:
-            parts.append(_cpc_expression(self.cpc))
+            parts.append(_cpc_expression(self.cpc, param))
         if self.labels:
-            parts.append(f"ARRAY_CONTAINS_ANY(labels, {string_list_literal(self.labels)})")
+            parts.append(f"ARRAY_CONTAINS_ANY(labels, {param(tuple(self.labels))})")
         for name, value in sorted(self.metadata.items()):
-            key = string_literal(check_metadata_field(name))
-            parts.append(f"metadata[{key}] == {value_literal(value)}")
-        return " and ".join(parts)
+            key = string_literal(check_metadata_field(name))  # a checked name, not a value
+            parts.append(f"metadata[{key}] == {param(value)}")
+        return Filter(" and ".join(parts), param.values)
 
 
-def _cpc_expression(codes: Sequence[str]) -> str:
+def _cpc_expression(codes: Sequence[str], param: _Params) -> str:
     """Any-of over CPC sections and subclasses, each against its own array field."""
     canonical = sorted({normalize_cpc(c) for c in codes})
-    sections = [c for c in canonical if len(c) == 1]
-    subclasses = [c for c in canonical if len(c) == 4]
+    sections = tuple(c for c in canonical if len(c) == 1)
+    subclasses = tuple(c for c in canonical if len(c) == 4)
     clauses = []
     if sections:
-        clauses.append(f"ARRAY_CONTAINS_ANY(cpc_sections, {string_list_literal(sections)})")
+        clauses.append(f"ARRAY_CONTAINS_ANY(cpc_sections, {param(sections)})")
     if subclasses:
-        clauses.append(f"ARRAY_CONTAINS_ANY(cpc, {string_list_literal(subclasses)})")
+        clauses.append(f"ARRAY_CONTAINS_ANY(cpc, {param(subclasses)})")
     return "(" + " or ".join(clauses) + ")"

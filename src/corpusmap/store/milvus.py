@@ -2,7 +2,8 @@
 
 The same code runs on Milvus Lite (a local `.db` path, the default) and on a
 Milvus server (`http://host:19530` plus a token). Every filter is built by
-`corpusmap.store.filters`; nothing here splices user values into expressions.
+`corpusmap.store.filters`; nothing here splices user values into expressions, and
+`corpusmap.store.templating` sends them as `filter_params` where the server takes them.
 
 On Milvus Lite a store caches what it reads about a collection (its metadata,
 whether it has passages; `cached` for callers' own lookups) until a write to the
@@ -29,7 +30,7 @@ from corpusmap.embedding.batching import unit_mean
 from corpusmap.errors import CollectionNotFoundError, StoreError
 from corpusmap.store import lite_files
 from corpusmap.store.cache import StoreCache, WatchedClient
-from corpusmap.store.filters import doc_ids_filter, quotable
+from corpusmap.store.filters import Filter, all_of, doc_ids_filter, quotable
 from corpusmap.store.passages import passage_rows, search_documents
 from corpusmap.store.phrases import CompoundPhrase, compound_phrases, phrase_rescored
 from corpusmap.store.quiet import LITE_GRPC_OPTIONS, quiet_milvus_libraries
@@ -46,6 +47,7 @@ from corpusmap.store.schema import (
     row_mixture,
     vector_index,
 )
+from corpusmap.store.templating import FilterArguments
 from corpusmap.store.vector_index import IndexSpec, effective_index
 from corpusmap.store.vocabulary import Vocabulary, expand_query
 
@@ -110,6 +112,8 @@ class MilvusStore:
         except MilvusException as exc:
             self._let_go()
             raise StoreError(f"cannot open Milvus at {uri!r}: {exc.message}") from exc
+        #: The filter arguments of this connection's calls (templated where it can).
+        self.filters = FilterArguments(self.client, lite=self._lite_path is not None)
 
     def close(self) -> None:
         """Close the connection; the last store on a Lite file stops its server (pymilvus
@@ -201,10 +205,16 @@ class MilvusStore:
         """Whether some document of a collection has more than one passage row."""
         return self.cached(("passages", name), lambda: self.count_where(name, "passage > 0") > 0)
 
-    def count_where(self, name: str, expression: str) -> int:
-        """Number of documents matching a (safely built) expression."""
-        rows = self.client.query(name, filter=expression, output_fields=["count(*)"])
-        return int(rows[0]["count(*)"])
+    def count_where(self, name: str, expression: Filter | str) -> int:
+        """Number of documents matching a (safely built) filter."""
+        return int(self._query(name, expression, ["count(*)"])[0]["count(*)"])
+
+    def _query(
+        self, name: str, where: Filter | str, fields: list[str], **options: Any
+    ) -> list[dict[str, Any]]:
+        """The rows matching a filter, with `fields` (`options`: offset, limit)."""
+        rows = self.client.query(name, output_fields=fields, **options, **self.filters(name, where))
+        return list(rows)
 
     # -- documents --------------------------------------------------------------------
     def insert_documents(
@@ -236,8 +246,7 @@ class MilvusStore:
         if not doc_ids:
             return {}
         output = self.readable(name, [*fields, "doc_id", "passage"])
-        rows = self.client.query(name, filter=doc_ids_filter(doc_ids), output_fields=output)
-        return group_passages(rows)
+        return group_passages(self._query(name, doc_ids_filter(doc_ids), output))
 
     def get_documents(self, name: str, ids: Sequence[str]) -> list[dict[str, Any]]:
         """Stored documents by id, their passages joined into the full text (missing left
@@ -258,15 +267,13 @@ class MilvusStore:
         return unit_mean([p["vector"] for p in parts]) if parts else None
 
     def query_documents(
-        self, name: str, expression: str, *, offset: int = 0, limit: int = 20
+        self, name: str, expression: Filter | str, *, offset: int = 0, limit: int = 20
     ) -> list[dict[str, Any]]:
-        """A page of the documents matching a (safely built) expression, by row key."""
+        """A page of the documents matching a (safely built) filter, by row key."""
         self.meta(name)
-        first_passages = " and ".join(e for e in ("passage == 0", expression) if e)
+        where = all_of("passage == 0", expression)
         fields = self.readable(name, DOCUMENT_FIELDS)
-        rows = self.client.query(
-            name, filter=first_passages, output_fields=fields, offset=offset, limit=limit
-        )
+        rows = self._query(name, where, fields, offset=offset, limit=limit)
         return [_as_document(r) for r in rows]
 
     def search(
@@ -277,7 +284,7 @@ class MilvusStore:
         text: str | None = None,
         mode: str = SearchMode.DENSE,
         top_k: int = 10,
-        expression: str = "",
+        expression: Filter | str = "",
         fields: Sequence[str] = DOCUMENT_FIELDS,
     ) -> list[Hit]:
         """The `top_k` best documents (best passage each) of a dense or keyword search,
@@ -293,7 +300,8 @@ class MilvusStore:
     ) -> list[Hit]:
         """`ranked` (hits holding `RANKING_FIELDS`) with their passages' `fields`."""
         keys = [(h.fields["doc_id"], int(h.fields["passage"])) for h in ranked]
-        rows = passage_rows(self.client, name, keys, self.readable(name, fields))
+        query = functools.partial(self._query, name)
+        rows = passage_rows(query, keys, self.readable(name, fields))
         return [Hit(h.score, _as_document(r)) for h, r in zip(ranked, rows, strict=True) if r]
 
     def _ranked(
@@ -302,7 +310,7 @@ class MilvusStore:
         mode: str,
         query: tuple[npt.NDArray[np.float32] | None, str | None],
         top_k: int,
-        expression: str,
+        expression: Filter | str,
         fields: list[str],
     ) -> list[Hit]:
         """The `top_k` documents of a dense or keyword search, each its best passage's `fields`."""
@@ -317,7 +325,7 @@ class MilvusStore:
         request: dict[str, Any] = {
             "data": [_need(query[0]).tolist() if mode == "dense" else _need(text)],
             "anns_field": field,
-            "filter": expression,
+            **self.filters(name, expression),
             "search_params": {"metric_type": metric, "params": self._search_params(name, mode)},
             "output_fields": self.readable(name, fields),
         }
@@ -360,12 +368,18 @@ class MilvusStore:
         return Vocabulary.count(str(row["text"]) for batch in batches for row in batch)
 
     def iter_rows(
-        self, name: str, fields: Sequence[str], *, batch_size: int = 1000, expression: str = ""
+        self,
+        name: str,
+        fields: Sequence[str],
+        *,
+        batch_size: int = 1000,
+        expression: Filter | str = "",
     ) -> Iterator[list[dict[str, Any]]]:
-        """Every row of a collection (matching a safely built expression, if given) in
+        """Every row of a collection (matching a safely built filter, if given) in
         batches, with the given fields."""
+        where = self.filters.for_iterator(name, expression)
         iterator = self.client.query_iterator(
-            name, batch_size=batch_size, output_fields=list(fields), filter=expression
+            name, batch_size=batch_size, output_fields=list(fields), **where
         )
         try:
             while batch := iterator.next():

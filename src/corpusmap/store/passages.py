@@ -15,10 +15,10 @@ hits up to their documents, each scored and shown by its best passage, and
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from corpusmap.store.filters import string_list_literal
+from corpusmap.store.filters import Filter, field_in
 from corpusmap.store.schema import row_key
 
 _BREAKS = frozenset(".;:")
@@ -74,17 +74,19 @@ def search_documents(
 
 
 def passage_rows(
-    client: Any, name: str, passages: Sequence[tuple[str, int]], fields: list[str]
+    query: Callable[[Filter, list[str]], list[dict[str, Any]]],
+    passages: Sequence[tuple[str, int]],
+    fields: list[str],
 ) -> list[dict[str, Any] | None]:
-    """The stored rows of (document id, passage) pairs, aligned (None: no such row).
+    """The stored rows of (document id, passage) pairs, aligned (None: no such row);
+    `query(filter, output_fields)` runs a query on the collection.
 
     One query by row key: cheaper than every field of every candidate a search holds.
     """
     if not passages:
         return []
     keys = [row_key(doc_id, passage) for doc_id, passage in passages]
-    expression = f"id in {string_list_literal(keys)}"
-    rows = client.query(name, filter=expression, output_fields=[*fields, "id"])
+    rows = query(field_in("id", keys), [*fields, "id"])
     by_key = {row["id"]: row for row in rows}
     return [by_key.get(key) for key in keys]
 

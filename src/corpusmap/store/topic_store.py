@@ -16,6 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from corpusmap.errors import TopicNotFoundError, TopicsNotFittedError
+from corpusmap.store.filters import compared
 from corpusmap.store.milvus import MilvusStore
 from corpusmap.store.schema import TOPICS_SUFFIX, clip_utf8, topic_schema, vector_index
 from corpusmap.store.vector_index import FLAT
@@ -94,11 +95,9 @@ class TopicStore:
 
     def get_topic(self, collection: str, topic_id: int) -> TopicSummary:
         """One topic, or `TopicNotFoundError`."""
-        rows = self.client.query(
-            self._name(collection),
-            filter=f"topic_id == {int(topic_id)}",
-            output_fields=_TOPIC_FIELDS,
-        )
+        name = self._name(collection)
+        where = self.store.filters(name, compared("topic_id", "==", int(topic_id)))
+        rows = self.client.query(name, output_fields=_TOPIC_FIELDS, **where)
         if not rows:
             raise TopicNotFoundError(f"collection {collection!r} has no topic {topic_id}")
         return TopicSummary.from_row(rows[0])

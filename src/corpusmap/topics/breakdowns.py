@@ -19,6 +19,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from corpusmap.store.filters import compared
 from corpusmap.store.milvus import MilvusStore
 from corpusmap.store.topic_store import TopicStore, TopicSummary
 from corpusmap.topics.views import Interval, time_bin
@@ -111,7 +112,7 @@ def topic_words_over_time_of(
     """A stored topic, its words per time bin and its number of undated documents."""
     summary = TopicStore(store).get_topic(collection, topic)  # 404s first
     fields = ["text", "date", "topic", "passage"]
-    expression = f"topic == {int(topic)}"
+    expression = compared("topic", "==", int(topic))
     rows = (
         r for batch in store.iter_rows(collection, fields, expression=expression) for r in batch
     )
