@@ -3,7 +3,8 @@
 One fit per corpus (seed 42, MiniLM embedding the candidate terms, as an index run
 does); both labelings describe the same topics from the same candidates, so the
 difference is the selection alone. Coherence: NPMI of each label's words over the
-corpus (`corpusmap.topics.metrics.label_coherence`, gensim c_npmi).
+corpus (`corpusmap.topics.metrics.label_coherence`, gensim c_npmi). Beside them: the
+largest topic's share and `seed_ari`, the mean pairwise ARI of fits with seeds 42, 7, 0.
 
     python -m bench.labels [--corpora patent_claims,abstracts]  ->  bench/results/labels.json
 """
@@ -11,7 +12,10 @@ corpus (`corpusmap.topics.metrics.label_coherence`, gensim c_npmi).
 from __future__ import annotations
 
 import argparse
+import itertools
 from typing import Any
+
+import numpy as np
 
 from bench.common import SHARED_DATA, write_result
 from bench.topic_corpora import Corpus, _vectors, load_corpus
@@ -25,6 +29,8 @@ from corpusmap.topics.metrics import (
 )
 from corpusmap.topics.words import label_terms
 
+#: Seeds fitted besides 42 for `seed_ari`.
+OTHER_SEEDS = (7, 0)
 ABSTRACTS = [
     SHARED_DATA / "patents" / "abstracts_neural_network.csv",
     SHARED_DATA / "patents" / "abstracts_baseball.csv",
@@ -67,7 +73,20 @@ def measure(corpus: Corpus, embedder: Embedder) -> dict[str, Any]:
         scores = npmi_per_topic([labels[t].split(", ") for t in sorted(labels)], tokens)
         result[name]["below_zero"] = sum(1 for v in scores if v is not None and v < 0)
     result["largest_topic_share"] = round(largest_topic_share(list(fit.assignments.values())), 4)
+    result["seed_ari"] = seed_agreement(corpus, fit.assignments, embedder)
     return result
+
+
+def seed_agreement(corpus: Corpus, first: dict[str, int], embedder: Embedder) -> float:
+    """Mean pairwise ARI of the topics fitted with seeds 42 (`first`), 7 and 0."""
+    from sklearn.metrics import adjusted_rand_score
+
+    runs = [[first[i] for i in corpus.ids]]
+    for seed in OTHER_SEEDS:
+        fit = fit_topics(corpus.ids, corpus.texts, corpus.vectors, seed=seed, embedder=embedder)
+        runs.append([fit.assignments[i] for i in corpus.ids])
+    pairs = itertools.combinations(runs, 2)
+    return round(float(np.mean([adjusted_rand_score(a, b) for a, b in pairs])), 4)
 
 
 def main() -> None:

@@ -11,9 +11,10 @@ keeps any one cluster from taking most of the corpus); a piece too small to hold
 topics is one topic, or outliers below the smallest topic size. Outliers are
 reassigned to the nearest topic centroid, nearest first, until at most
 `max_outlier_share` of the corpus is left in topic -1. Last, a topic over
-`max_topic_share` of the corpus and over twice the median topic is clustered again on
-its own: by HDBSCAN where its members hold clusters, else cut in two at the sign of
-its Fiedler vector (spectral bisection).
+`max_topic_share` of the corpus or more, and twice the median topic, is clustered again
+on its own: by HDBSCAN where its members hold clusters of a tenth of it or more, else
+cut in two at the sign of its Fiedler vector (spectral bisection), until no topic is
+that large (or none can be cut).
 
 A small corpus (a few hundred documents) may hold no cluster of the default
 smallest size once HDBSCAN has spent its outliers: 80 AG News stories of two
@@ -64,8 +65,11 @@ log = logging.getLogger(__name__)
 
 #: Rounds of splitting: a part still too large is split again, up to this many times.
 _SPLIT_ROUNDS = 4
-#: Within a topic being split, one part may hold at most this share of it.
+#: Within a topic being split, one part may hold at most this share of it ...
 _SPLIT_PART_SHARE = 0.7
+#: ... and at least this share: at the corpus's smallest topic size HDBSCAN cut an AG
+#: News topic of 1,430 stories into 11 parts (NMI against the labels 0.48 -> 0.42).
+_SPLIT_PART_MIN = 0.1
 
 
 @dataclass
@@ -138,27 +142,26 @@ def canonical_ids(labels: Labels) -> Labels:
 
 
 def _oversized(labels: Labels, params: ClusterParams) -> list[int]:
-    """Topics over `max_topic_share` of all documents and over twice the median topic."""
+    """Topics of at least `max_topic_share` of all documents and twice the median topic."""
     topics, sizes = np.unique(labels[labels != OUTLIER], return_counts=True)
     if len(topics) < 2:
         return []
     cap = max(params.max_topic_share * len(labels), 2 * float(np.median(sizes)))
-    return [int(t) for t, size in zip(topics, sizes, strict=True) if size > cap]
+    return [int(t) for t, size in zip(topics, sizes, strict=True) if size >= cap]
 
 
 def _split(unit: Vectors, params: ClusterParams) -> Labels | None:
     """One topic's members in two or more parts, or None where it cannot be cut."""
+    smallest = max(params.min_topic_size, int(_SPLIT_PART_MIN * len(unit)))
+    params = replace(params, min_topic_size=smallest)
     pieces = embed_pieces(knn_graph(unit, params), params)
-    if len(pieces) > 1:
-        parts, _ = label_pieces(pieces, len(unit), params, len(unit) - 1, 2)
-    elif pieces[0].reduced is None:
-        return None
-    else:
-        max_size = int(_SPLIT_PART_SHARE * len(unit))
-        parts, _ = select_clusters(pieces[0].reduced, params, max_size, 2)
-        if topic_count(parts) < 2:
-            parts = (pieces[0].reduced[:, 0] > 0).astype(np.int64)  # the Fiedler vector's sign
-    sizes = np.bincount(parts[parts != OUTLIER])
+    max_size = int(_SPLIT_PART_SHARE * len(unit))
+    parts, _ = label_pieces(pieces, len(unit), params, max_size, 2)
+    main = pieces[0]
+    if topic_count(parts) < 2 and main.reduced is not None:
+        parts = np.full(len(unit), OUTLIER, dtype=np.int64)
+        parts[main.members] = main.reduced[:, 0] > 0  # the Fiedler vector's sign
+    sizes = np.bincount(parts[parts != OUTLIER], minlength=2)
     if np.count_nonzero(sizes >= params.min_topic_size) < 2:
         return None
     return reassign_outliers(unit, parts, 0.0)
