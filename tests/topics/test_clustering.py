@@ -173,3 +173,16 @@ def test_topics_of_equal_size_are_left_whole():
     vectors, truth = _blobs()  # six topics of a sixth each: over 15%, none over the median
     params = ClusterParams(seed=0, min_topic_size=10)
     assert (split_large_topics(vectors, truth, params) == truth).all()
+
+
+def test_a_topic_in_pieces_is_cut_and_its_small_piece_joins_a_part():
+    from corpusmap.topics.clustering import split_large_topics
+
+    rng = np.random.default_rng(4)
+    blob = rng.normal(size=24) + rng.normal(size=(90, 24))
+    apart = rng.normal(size=24) * 30 + rng.normal(size=(4, 24)) * 0.01  # a piece of 4
+    vectors, labels = _with_small_topics(normalise(np.vstack([blob, apart])))
+    cut = split_large_topics(vectors, labels, ClusterParams(seed=0, min_topic_size=10))
+    parts = set(cut[:94].tolist())
+    assert len(parts) >= 2 and -1 not in parts and parts.isdisjoint(cut[94:].tolist())
+    assert min(np.count_nonzero(cut[:94] == p) for p in parts) >= 10
