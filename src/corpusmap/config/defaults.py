@@ -132,9 +132,9 @@ MAX_OUTLIER_SHARE: Final = 0.10
 #: claims one topic of 27.6% held sheet feeders, grain hullers and exercise devices.
 MAX_TOPIC_SHARE: Final = 0.15
 #: A topic label whose words' NPMI over the corpus is below this is reported as
-#: incoherent by `eval-topics`: its words appear together less often than apart. Good
-#: labels on the shared claims and abstracts score from -0.07 up ("connector, tubular,
-#: body"); the incoherent ones first seen there scored -0.17 to -0.50.
+#: incoherent by `eval-topics`: its words appear together less often than apart. Every
+#: label on the shared claims and abstracts scores -0.005 or more ("physiological,
+#: cardiac, medical"); the incoherent ones first seen there scored -0.17 to -0.50.
 LABEL_COHERENCE_FLOOR: Final = -0.1
 #: Above this many documents, topics are clustered on a sample of this size.
 TOPIC_SAMPLE_SIZE: Final = 50_000
