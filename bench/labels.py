@@ -12,13 +12,11 @@ largest topic's share and `seed_ari`, the mean pairwise ARI of fits with seeds 4
 from __future__ import annotations
 
 import argparse
-import itertools
 from typing import Any
-
-import numpy as np
 
 from bench.common import SHARED_DATA, write_result
 from bench.topic_corpora import Corpus, _vectors, load_corpus
+from bench.topics import mean_pairwise_ari
 from corpusmap.embedding.embedder import Embedder
 from corpusmap.topics.fit import KEYWORDS, fit_topics
 from corpusmap.topics.metrics import (
@@ -79,14 +77,11 @@ def measure(corpus: Corpus, embedder: Embedder) -> dict[str, Any]:
 
 def seed_agreement(corpus: Corpus, first: dict[str, int], embedder: Embedder) -> float:
     """Mean pairwise ARI of the topics fitted with seeds 42 (`first`), 7 and 0."""
-    from sklearn.metrics import adjusted_rand_score
-
     runs = [[first[i] for i in corpus.ids]]
     for seed in OTHER_SEEDS:
         fit = fit_topics(corpus.ids, corpus.texts, corpus.vectors, seed=seed, embedder=embedder)
         runs.append([fit.assignments[i] for i in corpus.ids])
-    pairs = itertools.combinations(runs, 2)
-    return round(float(np.mean([adjusted_rand_score(a, b) for a, b in pairs])), 4)
+    return mean_pairwise_ari(runs)
 
 
 def main() -> None:

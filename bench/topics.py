@@ -22,7 +22,7 @@ from __future__ import annotations
 import functools
 import itertools
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -98,6 +98,14 @@ def bertopic_default_fit(corpus: Corpus, seed: int) -> Fit:
     return [int(t) for t in topics], terms, labels
 
 
+def mean_pairwise_ari(runs: Sequence[Sequence[int]]) -> float:
+    """Mean ARI over every pair of assignments (of the same documents, in one order)."""
+    from sklearn.metrics import adjusted_rand_score
+
+    pairs = itertools.combinations(runs, 2)
+    return round(float(np.mean([adjusted_rand_score(a, b) for a, b in pairs])), 4)
+
+
 def _stop_words(corpus: str) -> frozenset[str]:
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
@@ -107,7 +115,6 @@ def _stop_words(corpus: str) -> frozenset[str]:
 
 def measure(corpus: Corpus, fit: Callable[[Corpus, int], Fit]) -> tuple[dict, dict]:
     """The figures of one method on one corpus, and details (per-seed counts, times)."""
-    from sklearn.metrics import adjusted_rand_score
 
     runs, seconds = [], []
     for seed in SEEDS:
@@ -124,7 +131,6 @@ def measure(corpus: Corpus, fit: Callable[[Corpus, int], Fit]) -> tuple[dict, di
         topic_labels=labels,
     )
     coherence = metrics["label_coherence"]
-    pairs = itertools.combinations([r[0] for r in runs], 2)
     topics_per_seed = [len(set(r[0]) - {-1}) for r in runs]
     figures = {
         "outlier_share": round(metrics["outlier_share"], 4),
@@ -133,7 +139,7 @@ def measure(corpus: Corpus, fit: Callable[[Corpus, int], Fit]) -> tuple[dict, di
         "npmi": round(metrics["npmi"], 4),
         "diversity": round(metrics["diversity"], 4),
         "topics": metrics["topics"],
-        "seed_ari": round(float(np.mean([adjusted_rand_score(a, b) for a, b in pairs])), 4),
+        "seed_ari": mean_pairwise_ari([r[0] for r in runs]),
         "min_topics_over_seeds": min(topics_per_seed),
         "label_coherence": {
             "mean": round(coherence["mean"], 4),

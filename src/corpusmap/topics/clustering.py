@@ -10,7 +10,7 @@ does not move the partition. HDBSCAN then finds the clusters in each piece (a gu
 keeps any one cluster from taking most of the corpus); a piece too small to hold two
 topics is one topic, or outliers below the smallest topic size. Outliers are
 reassigned to the nearest topic centroid, nearest first, until at most
-`max_outlier_share` of the corpus is left in topic -1. Last, a topic over
+`max_outlier_share` of the corpus is left in topic -1. Last, a topic holding
 `max_topic_share` of the corpus or more, and twice the median topic, is clustered again
 on its own: by HDBSCAN where its members hold clusters of a tenth of it or more, else
 cut in two at the sign of its Fiedler vector (spectral bisection), until no topic is
