@@ -79,6 +79,24 @@ def test_int8_vectors_stay_close_to_torch(onnx_int8: Embedder, claims, torch_cla
     assert cosines.mean() >= 0.99 and cosines.min() >= 0.97
 
 
+def test_an_int8_vector_does_not_depend_on_its_batch_mates(onnx_int8: Embedder, claims):
+    """Dynamic quantisation scales a batch's activations together, so int8 embeds one
+    text per run: a claim alone and among 47 others (and padded beside longer ones) gets
+    the same vector, as the same text does as a query."""
+    assert onnx_int8.batch_size == 1
+    together = onnx_int8.embed_documents(claims)
+    for i in (0, 17, 47):
+        alone = onnx_int8.embed_documents([claims[i]])[0]
+        assert np.array_equal(alone, together[i]), i
+    assert onnx_int8._onnx is not None
+    onnx_int8._onnx.batch_size = 16  # what it did before: the batch changes the vectors
+    try:
+        batched = onnx_int8.embed_documents(claims)
+    finally:
+        onnx_int8._onnx.batch_size = 1
+    assert not np.array_equal(batched, together)
+
+
 def test_the_same_tokenizer_splits_passages(embedders: EmbedderPool, onnx_fp32: Embedder, claims):
     torch_model = embedders.get("minilm")
     assert onnx_fp32.passage_tokens == torch_model.passage_tokens == 254

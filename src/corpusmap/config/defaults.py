@@ -117,6 +117,11 @@ DEFAULT_BACKEND: Final = Backend.TORCH
 #: Embedding batch sizes when none is set: the fastest measured on each (bench.encoding).
 CPU_BATCH_SIZE: Final = 16
 GPU_BATCH_SIZE: Final = 64
+#: onnx-int8 embeds one text per run, whatever the batch size: its dynamic quantisation
+#: scales each MatMul's activations over the whole batch (padding too), so batch-mates
+#: would change a text's vector. One at a time, a vector depends on its own text only,
+#: as a query's does, at no measured cost in speed (bench/results/encoding.json).
+INT8_BATCH_SIZE: Final = 1
 #: Text kept per document in Milvus, in characters.
 MAX_TEXT_CHARS: Final = 20_000
 #: Documents embedded, cached and inserted per step of an index run.

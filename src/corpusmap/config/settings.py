@@ -64,7 +64,8 @@ class Settings(BaseSettings):
         ge=1,
         le=4096,
         description="Embedding batch size; default 16 on the CPU (the fastest measured: "
-        "docs/benchmarks.md), 64 on a GPU.",
+        "docs/benchmarks.md), 64 on a GPU. onnx-int8 always embeds one text at a time, so "
+        "that a vector does not depend on its batch-mates.",
     )
     backend: Backend = Field(
         default=DEFAULT_BACKEND,

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from tqdm import tqdm
 
-from corpusmap.config import CPU_BATCH_SIZE, GPU_BATCH_SIZE, Settings
+from corpusmap.config import CPU_BATCH_SIZE, GPU_BATCH_SIZE, INT8_BATCH_SIZE, Backend, Settings
 from corpusmap.embedding.batching import Vectors, length_sorted_batches
 from corpusmap.embedding.memory import release_freed_memory
 from corpusmap.embedding.models import load_sentence_transformer, resolve_model
@@ -71,6 +71,8 @@ class Embedder:
             ) from exc
         on_cpu = backend != "torch" or str(self._model.device) == "cpu"
         self.batch_size = batch_size or (CPU_BATCH_SIZE if on_cpu else GPU_BATCH_SIZE)
+        if backend == Backend.ONNX_INT8:
+            self.batch_size = INT8_BATCH_SIZE  # see its definition: vectors batch-independent
         self.dimension: int = int(self._model.get_embedding_dimension())
         self.max_seq_length: int = int(self._model.max_seq_length)
         # The ONNX backends keep the sentence-transformers model for its tokenizer,
