@@ -60,6 +60,27 @@ def test_outliers_nearest_a_topic_are_reassigned_first_down_to_the_cap():
     assert (reassign_outliers(vectors, labels, 0.5) == labels).all()  # already under the cap
 
 
+def test_reassigned_outliers_never_fill_a_topic_to_its_cap():
+    vectors = normalise(
+        np.array([[1, 0], [1, 0.05], [0, 1], [0.05, 1], [1, 0.1], [1, 0.2], [1, 0.9]], float)
+    )
+    labels = np.array([0, 0, 1, 1, -1, -1, -1])
+    capped = reassign_outliers(vectors, labels, max_share=0.0, max_size=5)
+    assert capped.tolist() == [0, 0, 1, 1, 0, 0, 1]  # topic 0 full at 4: the last goes to 1
+    assert reassign_outliers(vectors, labels, 0.0).tolist() == [0, 0, 1, 1, 0, 0, 0]
+    full = reassign_outliers(vectors, labels, 0.0, max_size=3)  # no room: nearest of all
+    assert full.tolist() == [0, 0, 1, 1, 0, 0, 0]
+
+
+def test_no_topic_of_a_fit_reaches_the_size_cap():
+    from corpusmap.topics.clustering import size_cap
+
+    vectors, _ = _with_small_topics(_bridged_blobs()[0])
+    params = ClusterParams(seed=0, min_topic_size=10)
+    labels = cluster_documents(vectors, params).labels
+    assert np.bincount(labels[labels != -1]).max() < size_cap(labels, params)
+
+
 def test_phrases_never_span_a_removed_stop_word():
     terms = analyze("The end of the shaft, wherein said golf club head 12 is network network")
     assert "golf club" in terms and "club head" in terms and "shaft" in terms

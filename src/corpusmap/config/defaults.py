@@ -133,8 +133,9 @@ INSERT_BATCH_SIZE: Final = 1000
 #: Most documents left in the outlier topic -1 after a topic fit.
 MAX_OUTLIER_SHARE: Final = 0.10
 #: A topic holding this share of a fit's documents or more, and twice the median topic's
-#: size, is clustered again on its own (`corpusmap.topics.clustering`): on the 1,100
-#: claims one topic of 27.6% held sheet feeders, grain hullers and exercise devices.
+#: size, is clustered again on its own, and reassigned outliers never fill a topic to
+#: that size (`corpusmap.topics.clustering`): on the 1,100 claims one topic of 27.6%
+#: held sheet feeders, grain hullers and exercise devices.
 MAX_TOPIC_SHARE: Final = 0.15
 #: A topic label whose words' NPMI over the corpus is below this is reported as
 #: incoherent by `eval-topics`: its words appear together less often than apart. Every
