@@ -468,8 +468,9 @@ SECTIONS: dict[str, Section] = {
     ),
     "encoding": Section(
         "Encoding backends",
-        "Throughput (docs/s) of torch, ONNX fp32 and ONNX int8, and the nDCG@10 of exact "
-        "search over each one's vectors; plain sentence-transformers as the reference.",
+        "Throughput (docs/s) of torch, ONNX fp32, ONNX int8 and OpenVINO (the default on "
+        "the CPU), and the nDCG@10 of exact search over each one's vectors on the three "
+        "shared BEIR sets; plain sentence-transformers as the reference.",
         "encoding",
         render=encoding,
     ),
@@ -484,7 +485,8 @@ SECTIONS: dict[str, Section] = {
     ),
     "int8_batches": Section(
         "int8 vectors by batch size",
-        "nDCG@10 of int8 vectors embedded at each batch size, and their cosine to torch's.",
+        "nDCG@10 of int8 vectors embedded at each batch size, and their cosine to torch's "
+        "(the index now embeds int8 one text per run: INT8_BATCH_SIZE).",
         "encoding",
         options=sizes_option("--int8-batch-sizes"),
         render=int8_batches,

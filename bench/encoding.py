@@ -1,11 +1,13 @@
-"""Encoding backends side by side: torch vs ONNX Runtime fp32 vs int8, MiniLM.
+"""Encoding backends side by side: torch vs ONNX Runtime fp32 vs int8 vs OpenVINO, MiniLM.
 
 Throughput: the first 750 documents of each shared BEIR set (msmarco_5k, dbpedia_5k,
 nfcorpus), split into passages as the index splits them, encoded in chunks of 375 that
 rotate through the backends (each chunk starts with another backend), so load from other
 processes on this shared machine falls on all alike. docs/s is documents over each
 backend's summed encoding time. Backends: `torch` (corpusmap's torch path, batches
-sorted by token count), `onnx_fp32`, `onnx_int8`, and for reference
+sorted by token count), `onnx_fp32`, `onnx_int8` (one text per run), `openvino` (the
+fp32 export compiled by OpenVINO: bfloat16 on a CPU with bfloat16 units, the default
+`auto` backend on a CPU), and for reference
 `sentence_transformers` (plain `encode_document`, which sorts by characters).
 
 Quality: every backend's vectors of all 13,633 documents of the three sets, scored by exact numpy
@@ -44,7 +46,12 @@ from corpusmap.embedding.embedder import Embedder
 from corpusmap.store.passages import PassageSplitter
 from indexer.evaluation.retrieval import load_qrels, load_queries, score_run
 
-BACKENDS = {"torch": "torch", "onnx_fp32": "onnx", "onnx_int8": "onnx-int8"}
+BACKENDS = {
+    "torch": "torch",
+    "onnx_fp32": "onnx",
+    "onnx_int8": "onnx-int8",
+    "openvino": "openvino",
+}
 #: Every shared BEIR set: the index-throughput target holds its quality bound on each.
 SETS = (*BASE_SETS, "nfcorpus")
 REFERENCE = "sentence_transformers"

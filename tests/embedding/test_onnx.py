@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pytest
 from pydantic import ValidationError
 
@@ -14,32 +12,7 @@ import corpusmap.embedding.onnx as onnx_backend
 from corpusmap.config import Settings
 from corpusmap.embedding.embedder import Embedder, EmbedderPool
 from corpusmap.store.passages import PassageSplitter
-from tests.conftest import CLAIM_FILES, require_shared_data
-
-QUERIES = ["golf club head with a face insert", "lithium battery electrode", "antibody"]
-
-
-@pytest.fixture(scope="module")
-def onnx_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """A fresh export cache for this module, so the first load really exports."""
-    folder = tmp_path_factory.mktemp("onnx-cache")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("CORPUSMAP_ONNX_CACHE", str(folder))
-        yield folder
-
-
-@pytest.fixture(scope="module")
-def claims() -> list[str]:
-    """48 real patent claims, a fifth or so longer than MiniLM's 256-token window."""
-    require_shared_data()
-    frame = pd.read_csv(CLAIM_FILES[1], usecols=["text"], nrows=48, dtype=str)
-    return frame["text"].fillna("").tolist()
-
-
-@pytest.fixture(scope="module")
-def torch_claims(embedders: EmbedderPool, claims: list[str]) -> np.ndarray:
-    """The torch path's vectors of the claims, the reference."""
-    return embedders.get("minilm").embed_documents(claims)
+from tests.embedding.conftest import QUERIES
 
 
 @pytest.fixture(scope="module")
@@ -107,7 +80,7 @@ def test_the_same_tokenizer_splits_passages(embedders: EmbedderPool, onnx_fp32: 
 
 
 def test_the_setting_selects_the_backend(monkeypatch: pytest.MonkeyPatch, onnx_cache: Path):
-    assert Settings().backend == "torch"
+    assert Settings().backend == "auto"
     monkeypatch.setenv("CORPUSMAP_BACKEND", "onnx-int8")
     settings = Settings()
     assert settings.backend == "onnx-int8"

@@ -69,10 +69,12 @@ class Settings(BaseSettings):
     )
     backend: Backend = Field(
         default=DEFAULT_BACKEND,
-        description="Embedding runtime: torch (sentence-transformers), onnx (ONNX Runtime "
-        "fp32, the same vectors as torch) or onnx-int8 (int8 weights: faster, slightly "
-        "different vectors); ONNX exports are cached on disk. Measured speeds and quality: "
-        "docs/benchmarks.md.",
+        description="Embedding runtime: auto (openvino on the CPU where it is installed, "
+        "torch on a GPU), torch (sentence-transformers), onnx (ONNX Runtime fp32, the same "
+        "vectors as torch), onnx-int8 (int8 weights: faster than torch, slightly different "
+        "vectors) or openvino (OpenVINO on the CPU: bfloat16 where the CPU has bfloat16 "
+        "units, else fp32; vectors within 1e-4 cosine of torch's); exports are cached on "
+        "disk. Measured speeds and quality: docs/benchmarks.md.",
     )
     vector_index: VectorIndex = Field(
         default=VectorIndex.AUTO,
@@ -95,7 +97,8 @@ class Settings(BaseSettings):
         default=QueryBackend.AUTO,
         description="Runtime that embeds search queries: auto (ONNX Runtime fp32 on the CPU, "
         "the same vectors as torch within 1e-5 cosine, exported once and cached; torch on "
-        "a GPU), torch or onnx. With backend onnx or onnx-int8, queries use that backend.",
+        "a GPU), torch or onnx. With backend onnx or onnx-int8, queries use that backend "
+        "(openvino leaves them to this setting: slower than ONNX Runtime on one query).",
     )
     embed_processes: int = Field(
         default=1,

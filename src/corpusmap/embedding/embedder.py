@@ -21,6 +21,7 @@ from corpusmap.config import CPU_BATCH_SIZE, GPU_BATCH_SIZE, INT8_BATCH_SIZE, Ba
 from corpusmap.embedding.batching import Vectors, length_sorted_batches
 from corpusmap.embedding.memory import release_freed_memory
 from corpusmap.embedding.models import load_sentence_transformer, resolve_model
+from corpusmap.embedding.onnx.openvino import openvino_available
 from corpusmap.errors import ModelLoadError
 
 if TYPE_CHECKING:
@@ -37,6 +38,30 @@ def _pool_devices(device: str, processes: int) -> list[str]:
         gpus = max(1, torch.cuda.device_count())
         return [f"cuda:{i % gpus}" for i in range(processes)]
     return ["cpu"] * processes
+
+
+def _load(name: str, device: str | None) -> Any:
+    """The sentence-transformers model of a name, or a message that says what to do."""
+    target = resolve_model(name)
+    try:
+        return load_sentence_transformer(target, device)
+    except ModelLoadError:
+        raise
+    except Exception as exc:  # a broken folder, missing weights, a bad hub id
+        raise ModelLoadError(
+            f"cannot load embedding model {name!r} from {target!r}: {exc}. Check the "
+            "name or path; --model takes minilm, patentsberta, mpnet, a hub id or a folder."
+        ) from exc
+
+
+def resolve_backend(backend: str, device: str) -> str:
+    """The runtime `backend` means on `device`: `auto` is OpenVINO on the CPU where it is
+    installed (`corpusmap.embedding.onnx.openvino`), torch elsewhere."""
+    if backend != Backend.AUTO:
+        return backend
+    if device == "cpu" and openvino_available():
+        return Backend.OPENVINO.value
+    return Backend.TORCH.value
 
 
 class Embedder:
@@ -56,38 +81,48 @@ class Embedder:
         query_backend: str = "torch",
     ):
         self.name = name
-        self.backend = backend
-        self.processes = processes if backend == "torch" else 1
         self._pool: dict[str, Any] | None = None
-        target = resolve_model(name)
-        try:
-            self._model = load_sentence_transformer(target, device)
-        except ModelLoadError:
-            raise
-        except Exception as exc:  # a broken folder, missing weights, a bad hub id
-            raise ModelLoadError(
-                f"cannot load embedding model {name!r} from {target!r}: {exc}. Check the "
-                "name or path; --model takes minilm, patentsberta, mpnet, a hub id or a folder."
-            ) from exc
-        on_cpu = backend != "torch" or str(self._model.device) == "cpu"
-        self.batch_size = batch_size or (CPU_BATCH_SIZE if on_cpu else GPU_BATCH_SIZE)
-        if backend == Backend.ONNX_INT8:
-            self.batch_size = INT8_BATCH_SIZE  # see its definition: vectors batch-independent
+        self._model = _load(name, device)
         self.dimension: int = int(self._model.get_embedding_dimension())
         self.max_seq_length: int = int(self._model.max_seq_length)
-        # The ONNX backends keep the sentence-transformers model for its tokenizer,
-        # prompts and the export itself (see corpusmap.onnx_backend).
+        on_gpu = str(self._model.device) != "cpu"  # the exported graphs run on the CPU
+        torch_on_gpu = on_gpu and resolve_backend(backend, "cuda") == Backend.TORCH
+        self.batch_size = batch_size or (GPU_BATCH_SIZE if torch_on_gpu else CPU_BATCH_SIZE)
+        # The exported-graph backends keep the sentence-transformers model for its
+        # tokenizer, prompts and the export itself (see corpusmap.embedding.onnx).
         self._onnx: OnnxEncoder | None = None
-        if backend != "torch":
-            from corpusmap.embedding.onnx import OnnxEncoder
-
-            self._onnx = OnnxEncoder(name, self._model, backend, batch_size=self.batch_size)
-        self._query_onnx: OnnxEncoder | None = self._onnx
+        #: The runtime the vectors come from (`auto` resolved): caches are kept per backend.
+        self.backend = self._open_backend(backend)
+        self.processes = processes if self.backend == "torch" else 1
+        on_cpu = self.backend != "torch" or not on_gpu
+        # ONNX Runtime's sessions embed queries too; OpenVINO, slower on one short text of
+        # a new shape each time (13.5 ms p50 against 8.5 ms), leaves them to query_backend.
+        openvino = self.backend == Backend.OPENVINO
+        self._query_onnx: OnnxEncoder | None = None if openvino else self._onnx
         self._query_backend = "torch" if query_backend == "auto" and not on_cpu else query_backend
         self._query_lock = threading.Lock()
         #: Hand freed heap back after each call (`corpusmap.embedding.memory`): RSS stays
         #: flat over a long run. Off only to measure what it saves (`bench.memory`).
         self.release_memory = True
+
+    def _open_backend(self, requested: str) -> str:
+        """Open the exported-graph session `requested` resolves to, if any; the backend
+        in use. `auto` falls back to torch, saying why once, where the export fails."""
+        backend = resolve_backend(requested, str(self._model.device))
+        if backend == Backend.TORCH:
+            return backend
+        if backend == Backend.ONNX_INT8:
+            self.batch_size = INT8_BATCH_SIZE  # see its definition: vectors batch-independent
+        from corpusmap.embedding.onnx import OnnxEncoder
+
+        try:
+            self._onnx = OnnxEncoder(self.name, self._model, backend, batch_size=self.batch_size)
+        except ModelLoadError as exc:
+            if requested != Backend.AUTO:
+                raise
+            log.warning("embedding with torch: %s", exc)
+            return Backend.TORCH.value
+        return backend
 
     @classmethod
     def from_settings(cls, settings: Settings, model: str | None = None) -> Embedder:

@@ -1,4 +1,4 @@
-"""An ONNX Runtime session that encodes texts as the torch `Embedder` does."""
+"""An ONNX Runtime (or OpenVINO) session that encodes texts as the torch `Embedder` does."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import numpy.typing as npt
 
 from corpusmap.embedding.batching import Vectors, length_sorted_batches
 from corpusmap.embedding.onnx.export import ensure_export, input_names
+from corpusmap.embedding.onnx.openvino import OpenVinoSession
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +30,8 @@ class OnnxEncoder:
         import onnxruntime as ort
         import torch
 
-        self.path = ensure_export(name, model, backend, root)
+        # OpenVINO compiles the fp32 export itself.
+        self.path = ensure_export(name, model, "onnx" if backend == "openvino" else backend, root)
         self.batch_size = batch_size
         self.sort_by_length = True
         self.dimension = int(model.get_embedding_dimension())
@@ -39,10 +41,16 @@ class OnnxEncoder:
         self._prompts: dict[str, str] = dict(getattr(model, "prompts", None) or {})
         self._names = input_names(model)
         self._pad_id = int(self._tokenizer.pad_token_id or 0)
-        options = ort.SessionOptions()
         # The same thread count as torch, so the backends compare like for like and
-        # OMP_NUM_THREADS / torch.set_num_threads limit both.
-        options.intra_op_num_threads = torch.get_num_threads()
+        # OMP_NUM_THREADS / torch.set_num_threads limit all of them.
+        threads = torch.get_num_threads()
+        self._session: Any
+        if backend == "openvino":
+            self._session = OpenVinoSession(self.path, threads)
+            log.info("OpenVINO computes %s's vectors in %s", name, self._session.precision)
+            return
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads
         self._session = ort.InferenceSession(
             str(self.path), options, providers=["CPUExecutionProvider"]
         )

@@ -163,7 +163,9 @@ def export_fp32(model: Any, path: Path) -> None:
 def ensure_export(name: str, model: Any, backend: str, root: Path | None = None) -> Path:
     """The cached ONNX file of a model and backend, exported (and quantised) if missing."""
     if backend not in ONNX_BACKENDS:
-        raise ConfigError(f"unknown embedding backend {backend!r}; use torch, onnx or onnx-int8")
+        raise ConfigError(
+            f"unknown embedding backend {backend!r}; use auto, torch, onnx, onnx-int8 or openvino"
+        )
     folder = cache_dir_for(name, model, root)
     fp32, target = folder / "onnx.onnx", folder / f"{backend}.onnx"
     try:
