@@ -220,19 +220,14 @@ class SearchRequest(FilterParams):
 class ExportParams(FilterParams):
     """A search whose hits are downloaded (query parameters of the export endpoint)."""
 
-    q: UnicodeText = Field(min_length=1, max_length=4000, description="Free-text query.")
+    q: Annotated[str, StringConstraints(max_length=4000, pattern=NOT_BLANK), _WHOLE] = Field(
+        description="Free-text query (not blank)."
+    )
     mode: SearchMode = Field(DEFAULT_MODE, description="dense, keyword or hybrid.")
     top_k: int = Field(
         MAX_SEARCH_DEPTH, ge=1, le=MAX_SEARCH_DEPTH, description="Number of hits exported."
     )
     format: Literal["csv", "jsonl"] = Field("csv", description="csv or jsonl (JSON Lines).")
-
-    @field_validator("q")
-    @classmethod
-    def _query_has_text(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("q must contain text")
-        return value
 
 
 class TopicAssignRequest(BaseModel):

@@ -468,8 +468,8 @@ SECTIONS: dict[str, Section] = {
     ),
     "encoding": Section(
         "Encoding backends",
-        "Throughput (docs/s) of torch, ONNX fp32, ONNX int8 and OpenVINO (the default on "
-        "the CPU), and the nDCG@10 of exact search over each one's vectors on the three "
+        "Throughput (docs/s) of torch, ONNX fp32, ONNX int8 and OpenVINO (what `auto` "
+        "picks on the CPU), and the nDCG@10 of exact search over each one's vectors on the three "
         "shared BEIR sets; plain sentence-transformers as the reference.",
         "encoding",
         render=encoding,

@@ -6,8 +6,8 @@ rotate through the backends (each chunk starts with another backend), so load fr
 processes on this shared machine falls on all alike. docs/s is documents over each
 backend's summed encoding time. Backends: `torch` (corpusmap's torch path, batches
 sorted by token count), `onnx_fp32`, `onnx_int8` (one text per run), `openvino` (the
-fp32 export compiled by OpenVINO: bfloat16 on a CPU with bfloat16 units, the default
-`auto` backend on a CPU), and for reference
+fp32 export compiled by OpenVINO: bfloat16 on a CPU with bfloat16 units, what `auto`
+picks on a CPU), and for reference
 `sentence_transformers` (plain `encode_document`, which sorts by characters).
 
 Quality: every backend's vectors of all 13,633 documents of the three sets, scored by exact numpy

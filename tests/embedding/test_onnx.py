@@ -80,7 +80,7 @@ def test_the_same_tokenizer_splits_passages(embedders: EmbedderPool, onnx_fp32: 
 
 
 def test_the_setting_selects_the_backend(monkeypatch: pytest.MonkeyPatch, onnx_cache: Path):
-    assert Settings().backend == "auto"
+    assert Settings().backend == "torch"
     monkeypatch.setenv("CORPUSMAP_BACKEND", "onnx-int8")
     settings = Settings()
     assert settings.backend == "onnx-int8"

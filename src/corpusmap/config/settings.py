@@ -69,8 +69,8 @@ class Settings(BaseSettings):
     )
     backend: Backend = Field(
         default=DEFAULT_BACKEND,
-        description="Embedding runtime: auto (openvino on the CPU where it is installed, "
-        "torch on a GPU), torch (sentence-transformers), onnx (ONNX Runtime fp32, the same "
+        description="Embedding runtime: torch (sentence-transformers), auto (openvino on "
+        "the CPU where it is installed, torch on a GPU), onnx (ONNX Runtime fp32, the same "
         "vectors as torch), onnx-int8 (int8 weights: faster than torch, slightly different "
         "vectors) or openvino (OpenVINO on the CPU: bfloat16 where the CPU has bfloat16 "
         "units, else fp32; vectors within 1e-4 cosine of torch's); exports are cached on "
