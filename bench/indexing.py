@@ -2,7 +2,8 @@
 
 Both run as child processes on the first 5,000 of the 6,186 PatentsView abstracts
 (title + abstract; all rows are valid) with the same model and batch size; the
-ratio is what to read (this machine is noisy). Peak RSS is the larger child's.
+ratio is what to read (this machine is noisy). Peak RSS is the larger child's. The
+pipeline runs once per backend of `BACKENDS` (top-level figures: torch, the default).
 Run: `.venv/bin/python -m bench.indexing`.
 """
 
@@ -23,13 +24,15 @@ DOCS = 5000
 BATCH = str(CPU_BATCH_SIZE)  # the pipeline's default here; raw encode gets the same
 
 
-def main() -> None:
-    """Measure raw encode, then the pipeline, and write bench/results/indexing.json."""
-    files = [str(p) for p in FILES]
-    raw_out, raw_rss = run_child(["-m", "bench.raw_encode", MODEL, BATCH, str(DOCS), *files])
-    raw = json.loads(raw_out)
+#: The backends whose pipeline is timed: the default, and OpenVINO (what `auto` picks on
+#: a CPU; bench.encoding compares the encoders alone).
+BACKENDS = ("torch", "openvino")
+
+
+def pipeline(files: list[str], backend: str) -> tuple[dict, float]:
+    """`corpusmap index` in a child process on `backend`: its summary and peak RSS."""
     with tempfile.TemporaryDirectory() as data_dir:
-        out, pipeline_rss = run_child(
+        out, rss = run_child(
             [
                 "-m",
                 "indexer",
@@ -47,11 +50,25 @@ def main() -> None:
                 "--model",
                 MODEL,
             ],
-            env={"CORPUSMAP_BATCH_SIZE": BATCH, "HF_HUB_OFFLINE": "1"},
+            env={
+                "CORPUSMAP_BATCH_SIZE": BATCH,
+                "HF_HUB_OFFLINE": "1",
+                "CORPUSMAP_BACKEND": backend,
+            },
         )
-    summary = json.loads(out)
-    if summary["documents"] != raw["docs"]:
-        raise RuntimeError(f"indexed {summary['documents']} documents, encoded {raw['docs']}")
+    return json.loads(out), rss
+
+
+def main() -> None:
+    """Measure raw encode, then the pipeline per backend; write bench/results/indexing.json."""
+    files = [str(p) for p in FILES]
+    raw_out, raw_rss = run_child(["-m", "bench.raw_encode", MODEL, BATCH, str(DOCS), *files])
+    raw = json.loads(raw_out)
+    runs = {backend: pipeline(files, backend) for backend in BACKENDS}
+    for summary, _ in runs.values():
+        if summary["documents"] != raw["docs"]:
+            raise RuntimeError(f"indexed {summary['documents']} documents, encoded {raw['docs']}")
+    summary, pipeline_rss = runs["torch"]
     write_result(
         "indexing",
         {
@@ -63,6 +80,14 @@ def main() -> None:
             "batch_size": int(BATCH),
             "peak_rss_mb": round(max(raw_rss, pipeline_rss), 1),
             "pipeline_peak_rss_mb": round(pipeline_rss, 1),
+            "backends": {
+                backend: {
+                    "pipeline_docs_per_s": s["docs_per_s"],
+                    "ratio": round(s["docs_per_s"] / raw["docs_per_s"], 3),
+                    "pipeline_peak_rss_mb": round(rss, 1),
+                }
+                for backend, (s, rss) in runs.items()
+            },
         },
     )
 
