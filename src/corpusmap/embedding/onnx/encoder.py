@@ -30,8 +30,7 @@ class OnnxEncoder:
         import onnxruntime as ort
         import torch
 
-        # OpenVINO compiles the fp32 export itself.
-        self.path = ensure_export(name, model, "onnx" if backend == "openvino" else backend, root)
+        self.path = ensure_export(name, model, backend, root)
         self.batch_size = batch_size
         self.sort_by_length = True
         self.dimension = int(model.get_embedding_dimension())

@@ -32,7 +32,9 @@ from corpusmap.files import atomic_path
 
 log = logging.getLogger(__name__)
 
-ONNX_BACKENDS: tuple[str, ...] = ("onnx", "onnx-int8")
+#: The exported file each backend runs: OpenVINO compiles the fp32 export itself.
+_EXPORT_FILE = {"onnx": "onnx", "onnx-int8": "onnx-int8", "openvino": "onnx"}
+ONNX_BACKENDS: tuple[str, ...] = tuple(_EXPORT_FILE)
 
 #: Bump when the exported graph changes, so old cache entries are not reused.
 _EXPORT_FORMAT = 1
@@ -167,7 +169,7 @@ def ensure_export(name: str, model: Any, backend: str, root: Path | None = None)
             f"unknown embedding backend {backend!r}; use auto, torch, onnx, onnx-int8 or openvino"
         )
     folder = cache_dir_for(name, model, root)
-    fp32, target = folder / "onnx.onnx", folder / f"{backend}.onnx"
+    fp32, target = folder / "onnx.onnx", folder / f"{_EXPORT_FILE[backend]}.onnx"
     try:
         if not fp32.exists():
             log.info("exporting %s to ONNX in %s (once per model)", name, folder)
